@@ -15,6 +15,7 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_value(L);
   lsfn_open_json(L);
   lsfn_open_eval(L);
+  lsfn_open_intrinsic(L);
   lsfn_open_choice(L);
   lsfn_open_validate(L);
   lsfn_open_machine(L);

@@ -44,6 +44,7 @@ int lsfn_fail(lua_State *L, sfn_error *err);
 void lsfn_open_value(lua_State *L);
 void lsfn_open_json(lua_State *L);
 void lsfn_open_eval(lua_State *L);
+void lsfn_open_intrinsic(lua_State *L);
 void lsfn_open_choice(lua_State *L);
 void lsfn_open_validate(lua_State *L);
 void lsfn_open_machine(lua_State *L);
