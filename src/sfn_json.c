@@ -1,0 +1,771 @@
+/*
+ * sfn_json.c: strict RFC 8259 JSON decoder into sfn_value and compact
+ * encoder back to text (rules and the double format in sfn_json.h).
+ *
+ * Decoder: recursive descent over a byte range with an explicit depth
+ * counter.  Array items are collected on a parser-wide value stack and each
+ * array is allocated once at its exact size when it closes.  Strings without
+ * escapes are copied once, straight into their sfn_value; strings with
+ * escapes are decoded straight into a value allocated at the raw length.
+ * Line and column are computed only when an error is reported.
+ */
+#include "sfn_json.h"
+
+#include <float.h>
+#include <locale.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* Character classes                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * str_plain[c]: 1 when byte c can be copied through a string unchanged by
+ * both the decoder and the encoder: printable ASCII other than '"' and '\\'.
+ */
+static const unsigned char str_plain[256] = {
+    /* 0x00 - 0x1F: control characters */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x20 - 0x7F: all but '"' (0x22) and '\\' (0x5C) */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x80 - 0xFF: UTF-8 lead/continuation bytes, validated separately */
+};
+
+/*
+ * Validate one UTF-8 sequence starting at s (s[0] >= 0x80), at most `avail`
+ * bytes available.  Returns its length (2..4) or 0 when it is invalid:
+ * stray continuation byte, overlong form, encoded surrogate, > U+10FFFF or
+ * truncated (RFC 3629 section 4).
+ */
+static size_t utf8_seq(const unsigned char *s, size_t avail) {
+  unsigned c = s[0];
+  if (c < 0xC2) return 0; /* continuation byte or overlong 2-byte lead */
+  if (c < 0xE0) {
+    if (avail < 2 || (s[1] & 0xC0) != 0x80) return 0;
+    return 2;
+  }
+  if (c < 0xF0) {
+    if (avail < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+    if (c == 0xE0 && s[1] < 0xA0) return 0;  /* overlong */
+    if (c == 0xED && s[1] >= 0xA0) return 0; /* U+D800..U+DFFF */
+    return 3;
+  }
+  if (c < 0xF5) {
+    if (avail < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+      return 0;
+    if (c == 0xF0 && s[1] < 0x90) return 0;  /* overlong */
+    if (c == 0xF4 && s[1] >= 0x90) return 0; /* > U+10FFFF */
+    return 4;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decoder                                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct parser {
+  const unsigned char *start, *p, *end;
+  int depth;
+  sfn_error *err;
+  /* Stack of array items not yet placed in their array. */
+  sfn_value **stack;
+  size_t sp, scap;
+} parser;
+
+/* Report an error at byte position `at`: line/column are 1-based, the
+ * column counts characters (UTF-8 sequences), not bytes. */
+static sfn_value *fail_at(parser *ps, const unsigned char *at, const char *fmt, ...)
+    SFN_PRINTF(3, 4);
+static sfn_value *fail_at(parser *ps, const unsigned char *at, const char *fmt, ...) {
+  const unsigned char *q;
+  int line = 1, col = 1;
+  va_list ap;
+  if (!ps->err) return NULL;
+  for (q = ps->start; q < at && q < ps->end; q++) {
+    if (*q == '\n') {
+      line++;
+      col = 1;
+    } else if ((*q & 0xC0) != 0x80) {
+      col++;
+    }
+  }
+  va_start(ap, fmt);
+  sfn_error_setv(ps->err, "JSONError", fmt, ap);
+  va_end(ap);
+  ps->err->line = line;
+  ps->err->column = col;
+  return NULL;
+}
+
+static sfn_value *fail_oom(parser *ps) {
+  sfn_error_oom(ps->err);
+  return NULL;
+}
+
+/* Describe the byte at p for "unexpected character" messages. */
+static sfn_value *fail_unexpected(parser *ps, const unsigned char *p) {
+  unsigned c;
+  if (p >= ps->end) return fail_at(ps, p, "unexpected end of input");
+  c = *p;
+  if (c >= 0x20 && c < 0x7F) return fail_at(ps, p, "unexpected character '%c'", (int)c);
+  if (c >= 0x80) {
+    size_t n = utf8_seq(p, (size_t)(ps->end - p));
+    if (n == 0) return fail_at(ps, p, "invalid UTF-8");
+    return fail_at(ps, p, "unexpected character '%.*s'", (int)n, (const char *)p);
+  }
+  return fail_at(ps, p, "unexpected character U+%04X", c);
+}
+
+#define IS_WS(c) ((c) == ' ' || (c) == '\n' || (c) == '\r' || (c) == '\t')
+
+static inline void skip_ws(parser *ps) {
+  const unsigned char *p = ps->p, *end = ps->end;
+  while (p < end && IS_WS(*p)) p++;
+  ps->p = p;
+}
+
+static sfn_value *parse_value(parser *ps);
+
+/* Read 4 hex digits at p (bounds checked by the caller).  -1 if not hex. */
+static long hex4(const unsigned char *p) {
+  long v = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    unsigned c = p[i];
+    v <<= 4;
+    if (c >= '0' && c <= '9') v |= (long)(c - '0');
+    else if (c >= 'a' && c <= 'f') v |= (long)(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F') v |= (long)(c - 'A' + 10);
+    else return -1;
+  }
+  return v;
+}
+
+/*
+ * Scan a string body starting just after the opening quote.  On success
+ * sets *close to the closing quote and *escaped when a backslash occurs;
+ * validates UTF-8 and rejects raw control characters on the way.
+ */
+static int scan_string(parser *ps, const unsigned char *p, const unsigned char **close,
+                       int *escaped) {
+  const unsigned char *end = ps->end;
+  int esc = 0;
+  for (;;) {
+    while (p < end && str_plain[*p]) p++;
+    if (p >= end) {
+      fail_at(ps, p, "unterminated string");
+      return SFN_ERR;
+    }
+    if (*p == '"') break;
+    if (*p == '\\') {
+      esc = 1;
+      p++;
+      if (p >= end) {
+        fail_at(ps, p, "unterminated string");
+        return SFN_ERR;
+      }
+      p++; /* the escaped character is checked while decoding */
+      continue;
+    }
+    if (*p < 0x20) {
+      fail_at(ps, p, "control character U+%04X in string", (unsigned)*p);
+      return SFN_ERR;
+    }
+    {
+      size_t n = utf8_seq(p, (size_t)(end - p));
+      if (!n) {
+        fail_at(ps, p, "invalid UTF-8");
+        return SFN_ERR;
+      }
+      p += n;
+    }
+  }
+  *close = p;
+  *escaped = esc;
+  return SFN_OK;
+}
+
+/*
+ * Decode escapes of the string body [p, close) into out (room for
+ * close - p bytes).  Returns the decoded length or (size_t)-1 on error.
+ */
+static size_t unescape(parser *ps, const unsigned char *p, const unsigned char *close,
+                       char *out) {
+  char *o = out;
+  while (p < close) {
+    const unsigned char *esc;
+    long cp;
+    if (*p != '\\') {
+      const unsigned char *q = p;
+      while (q < close && *q != '\\') q++;
+      memcpy(o, p, (size_t)(q - p));
+      o += q - p;
+      p = q;
+      continue;
+    }
+    esc = p;
+    p++;
+    switch (*p++) {
+      case '"': *o++ = '"'; continue;
+      case '\\': *o++ = '\\'; continue;
+      case '/': *o++ = '/'; continue;
+      case 'b': *o++ = '\b'; continue;
+      case 'f': *o++ = '\f'; continue;
+      case 'n': *o++ = '\n'; continue;
+      case 'r': *o++ = '\r'; continue;
+      case 't': *o++ = '\t'; continue;
+      case 'u': break;
+      default:
+        fail_at(ps, esc, "invalid escape '\\%c'", (int)p[-1] >= 0x20 && p[-1] < 0x7F ? p[-1] : '?');
+        return (size_t)-1;
+    }
+    if (close - p < 4 || (cp = hex4(p)) < 0) {
+      fail_at(ps, esc, "invalid \\u escape");
+      return (size_t)-1;
+    }
+    p += 4;
+    if (cp >= 0xD800 && cp <= 0xDBFF) {
+      long lo;
+      if (close - p >= 6 && p[0] == '\\' && p[1] == 'u' && (lo = hex4(p + 2)) >= 0xDC00 &&
+          lo <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        p += 6;
+      } else {
+        fail_at(ps, esc, "lone surrogate \\u%.4s", (const char *)esc + 2);
+        return (size_t)-1;
+      }
+    } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+      fail_at(ps, esc, "lone surrogate \\u%.4s", (const char *)esc + 2);
+      return (size_t)-1;
+    }
+    /* An escape is at least 6 bytes (12 for a pair) and yields at most 4. */
+    if (cp < 0x80) {
+      *o++ = (char)cp;
+    } else if (cp < 0x800) {
+      *o++ = (char)(0xC0 | (cp >> 6));
+      *o++ = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *o++ = (char)(0xE0 | (cp >> 12));
+      *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = (char)(0x80 | (cp & 0x3F));
+    } else {
+      *o++ = (char)(0xF0 | (cp >> 18));
+      *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+      *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+      *o++ = (char)(0x80 | (cp & 0x3F));
+    }
+  }
+  return (size_t)(o - out);
+}
+
+/* Parse a string (ps->p at the opening quote) into a new string value. */
+static sfn_value *parse_string(parser *ps) {
+  const unsigned char *body = ps->p + 1, *close;
+  int escaped;
+  size_t raw, n;
+  sfn_value *v;
+  if (scan_string(ps, body, &close, &escaped) != SFN_OK) return NULL;
+  raw = (size_t)(close - body);
+  if (raw > 0xFFFFFFF0u) return fail_at(ps, ps->p, "string too long");
+  v = sfn_string_alloc(raw);
+  if (!v) return fail_oom(ps);
+  if (!escaped) {
+    memcpy(v->u.s.data, body, raw);
+  } else {
+    n = unescape(ps, body, close, v->u.s.data);
+    if (n == (size_t)-1) {
+      sfn_decref(v);
+      return NULL;
+    }
+    /* The value keeps its raw-length allocation; only len shrinks. */
+    v->u.s.len = (uint32_t)n;
+    v->u.s.data[n] = '\0';
+  }
+  ps->p = close + 1;
+  return v;
+}
+
+static const double pow10_tab[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * strtod that does not depend on the C locale's decimal point: the text is
+ * copied with '.' replaced by the locale's decimal point when that differs.
+ * text[0..len) is a valid JSON number.
+ */
+static double strtod_c(const char *text, size_t len) {
+  char buf[512], *tmp = buf, *dot;
+  const char *dp = localeconv()->decimal_point;
+  double d;
+  size_t dpl = dp ? strlen(dp) : 1;
+  if (!dp || dpl == 0) dp = ".", dpl = 1;
+  if (len + dpl + 1 > sizeof buf) {
+    tmp = sfn_malloc(len + dpl + 1);
+    if (!tmp) return NAN;
+  }
+  memcpy(tmp, text, len);
+  tmp[len] = '\0';
+  if (!(dp[0] == '.' && dp[1] == '\0') && (dot = memchr(tmp, '.', len)) != NULL) {
+    memmove(dot + dpl, dot + 1, len - (size_t)(dot - tmp));
+    memcpy(dot, dp, dpl);
+  }
+  d = strtod(tmp, NULL);
+  if (tmp != buf) sfn_free(tmp);
+  return d;
+}
+
+/* Parse a number (ps->p at '-' or a digit). */
+static sfn_value *parse_number(parser *ps) {
+  const unsigned char *p = ps->p, *end = ps->end, *s = p, *digits;
+  int neg = 0, frac_digits = 0, exp_neg = 0, ndig;
+  uint64_t m = 0;
+  long exp = 0;
+  int is_int = 1, exact = 1;
+  sfn_value *v;
+  double d;
+  if (*p == '-') {
+    neg = 1;
+    p++;
+  }
+  digits = p;
+  if (p >= end || *p < '0' || *p > '9') return fail_unexpected(ps, p);
+  if (*p == '0') {
+    p++;
+    if (p < end && *p >= '0' && *p <= '9') return fail_at(ps, p, "leading zero in number");
+  } else {
+    while (p < end && *p >= '0' && *p <= '9') {
+      unsigned dg = (unsigned)(*p - '0');
+      if (m > (UINT64_MAX - dg) / 10) exact = 0; /* too many digits for uint64 */
+      else m = m * 10 + dg;
+      p++;
+    }
+  }
+  ndig = (int)(p - digits);
+  if (p < end && *p == '.') {
+    const unsigned char *f;
+    is_int = 0;
+    p++;
+    f = p;
+    while (p < end && *p >= '0' && *p <= '9') {
+      unsigned dg = (unsigned)(*p - '0');
+      if (exact && m <= (UINT64_MAX - dg) / 10) m = m * 10 + dg;
+      else exact = 0;
+      p++;
+    }
+    if (p == f) return p < end ? fail_unexpected(ps, p) : fail_at(ps, p, "unexpected end of input");
+    frac_digits = (int)(p - f);
+    ndig += frac_digits;
+  }
+  if (p < end && (*p == 'e' || *p == 'E')) {
+    const unsigned char *e;
+    is_int = 0;
+    p++;
+    if (p < end && (*p == '+' || *p == '-')) {
+      exp_neg = *p == '-';
+      p++;
+    }
+    e = p;
+    while (p < end && *p >= '0' && *p <= '9') {
+      if (exp < 100000) exp = exp * 10 + (*p - '0');
+      p++;
+    }
+    if (p == e) return p < end ? fail_unexpected(ps, p) : fail_at(ps, p, "unexpected end of input");
+    if (exp_neg) exp = -exp;
+  }
+  ps->p = p;
+  if (is_int && exact) {
+    if (!neg && m <= (uint64_t)INT64_MAX) v = sfn_int((int64_t)m);
+    else if (neg && m <= (uint64_t)INT64_MAX + 1) v = sfn_int(m == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)m);
+    else goto slow;
+    return v ? v : fail_oom(ps);
+  }
+  /* Clinger's fast path: an exact mantissa below 2^53 times an exact power
+   * of ten rounds once, so the result is correctly rounded. */
+  (void)ndig;
+  exp -= frac_digits;
+  if (exact && m <= (1ull << 53) && exp >= -22 && exp <= 22) {
+    d = (double)m;
+    d = exp < 0 ? d / pow10_tab[-exp] : d * pow10_tab[exp];
+    if (neg) d = -d;
+    v = sfn_double(d);
+    return v ? v : fail_oom(ps);
+  }
+slow:
+  d = strtod_c((const char *)s, (size_t)(p - s));
+  if (isnan(d)) return fail_oom(ps);
+  if (isinf(d)) return fail_at(ps, s, "number out of range");
+  v = sfn_double(d);
+  return v ? v : fail_oom(ps);
+}
+
+static int stack_push(parser *ps, sfn_value *v) {
+  if (ps->sp == ps->scap) {
+    size_t cap = ps->scap ? ps->scap * 2 : 64;
+    sfn_value **st = sfn_realloc(ps->stack, cap * sizeof(sfn_value *));
+    if (!st) return SFN_ERR;
+    ps->stack = st;
+    ps->scap = cap;
+  }
+  ps->stack[ps->sp++] = v;
+  return SFN_OK;
+}
+
+static void stack_drop(parser *ps, size_t base) {
+  while (ps->sp > base) sfn_decref(ps->stack[--ps->sp]);
+}
+
+/* Parse an array (ps->p at '['). */
+static sfn_value *parse_array(parser *ps) {
+  size_t base = ps->sp, n;
+  sfn_value *a, *v;
+  ps->p++;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == ']') {
+    ps->p++;
+    a = sfn_array_new(0);
+    return a ? a : fail_oom(ps);
+  }
+  for (;;) {
+    v = parse_value(ps);
+    if (!v) goto fail;
+    if (stack_push(ps, v) != SFN_OK) {
+      sfn_decref(v);
+      fail_oom(ps);
+      goto fail;
+    }
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ',') {
+      ps->p++;
+      skip_ws(ps);
+      continue;
+    }
+    if (ps->p < ps->end && *ps->p == ']') break;
+    fail_unexpected(ps, ps->p);
+    goto fail;
+  }
+  ps->p++;
+  n = ps->sp - base;
+  a = sfn_array_new(n);
+  if (!a) {
+    fail_oom(ps);
+    goto fail;
+  }
+  memcpy(a->u.a.items, ps->stack + base, n * sizeof(sfn_value *));
+  a->u.a.n = (uint32_t)n;
+  ps->sp = base;
+  return a;
+fail:
+  stack_drop(ps, base);
+  return NULL;
+}
+
+/* Parse an object (ps->p at '{'). */
+static sfn_value *parse_object(parser *ps) {
+  sfn_value *o = sfn_object_new(0), *v, *k;
+  if (!o) return fail_oom(ps);
+  ps->p++;
+  skip_ws(ps);
+  if (ps->p < ps->end && *ps->p == '}') {
+    ps->p++;
+    return o;
+  }
+  for (;;) {
+    const unsigned char *body, *close;
+    int escaped;
+    if (ps->p >= ps->end || *ps->p != '"') {
+      fail_unexpected(ps, ps->p);
+      goto fail;
+    }
+    body = ps->p + 1;
+    if (scan_string(ps, body, &close, &escaped) != SFN_OK) goto fail;
+    if (escaped) {
+      k = parse_string(ps);
+      if (!k) goto fail;
+    } else {
+      k = NULL;
+      ps->p = close + 1;
+    }
+    skip_ws(ps);
+    if (ps->p >= ps->end || *ps->p != ':') {
+      sfn_decref(k);
+      fail_unexpected(ps, ps->p);
+      goto fail;
+    }
+    ps->p++;
+    skip_ws(ps);
+    v = parse_value(ps);
+    if (!v) {
+      sfn_decref(k);
+      goto fail;
+    }
+    if (k) {
+      int rc = sfn_object_setk(o, k, v);
+      sfn_decref(k);
+      if (rc != SFN_OK) {
+        fail_oom(ps);
+        goto fail;
+      }
+    } else if (sfn_object_set(o, (const char *)body, (size_t)(close - body), v) != SFN_OK) {
+      fail_oom(ps);
+      goto fail;
+    }
+    skip_ws(ps);
+    if (ps->p < ps->end && *ps->p == ',') {
+      ps->p++;
+      skip_ws(ps);
+      continue;
+    }
+    if (ps->p < ps->end && *ps->p == '}') break;
+    fail_unexpected(ps, ps->p);
+    goto fail;
+  }
+  ps->p++;
+  return o;
+fail:
+  sfn_decref(o);
+  return NULL;
+}
+
+/* Match the literal lit (n bytes) at ps->p; on a mismatch report the first
+ * byte that differs. */
+static sfn_value *match_lit(parser *ps, const char *lit, size_t n, sfn_value *v) {
+  const unsigned char *p = ps->p;
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (p + i >= ps->end || p[i] != (unsigned char)lit[i]) return fail_unexpected(ps, p + i);
+  ps->p = p + n;
+  return v;
+}
+
+/* Parse any value at ps->p (whitespace already skipped). */
+static sfn_value *parse_value(parser *ps) {
+  sfn_value *v;
+  if (ps->p >= ps->end) return fail_at(ps, ps->p, "unexpected end of input");
+  switch (*ps->p) {
+    case '"': return parse_string(ps);
+    case '{':
+    case '[':
+      if (ps->depth >= SFN_JSON_MAX_DEPTH)
+        return fail_at(ps, ps->p, "nesting deeper than %d", SFN_JSON_MAX_DEPTH);
+      ps->depth++;
+      v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
+      ps->depth--;
+      return v;
+    case 't': return match_lit(ps, "true", 4, sfn_true());
+    case 'f': return match_lit(ps, "false", 5, sfn_false());
+    case 'n': return match_lit(ps, "null", 4, sfn_null());
+    case '-':
+    case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+      return parse_number(ps);
+    default:
+      break;
+  }
+  return fail_unexpected(ps, ps->p);
+}
+
+sfn_value *sfn_json_decode(const char *text, size_t len, sfn_error *err) {
+  parser ps;
+  sfn_value *v;
+  ps.start = ps.p = (const unsigned char *)text;
+  ps.end = ps.start + len;
+  ps.depth = 0;
+  ps.err = err;
+  ps.stack = NULL;
+  ps.sp = ps.scap = 0;
+  skip_ws(&ps);
+  if (ps.p >= ps.end) {
+    fail_at(&ps, ps.p, "empty input");
+    return NULL;
+  }
+  v = parse_value(&ps);
+  if (v) {
+    skip_ws(&ps);
+    if (ps.p < ps.end) {
+      sfn_decref(v);
+      v = fail_at(&ps, ps.p, "trailing characters after JSON value");
+    }
+  }
+  sfn_free(ps.stack);
+  return v;
+}
+
+/* ------------------------------------------------------------------ */
+/* Encoder                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char hexd[] = "0123456789abcdef";
+
+/* Append s as a JSON string; returns 0 when s is not valid UTF-8 (invalid
+ * bytes are then written as U+FFFD so the output stays valid JSON). */
+static int encode_string(sfn_buf *b, const char *str, size_t len) {
+  const unsigned char *s = (const unsigned char *)str, *end = s + len;
+  int ok = 1;
+  char *o;
+  /* Worst case 6 bytes per input byte, plus quotes. */
+  if (sfn_buf_reserve(b, len + 3) != SFN_OK) return 1;
+  b->data[b->len++] = '"';
+  while (s < end) {
+    const unsigned char *q = s;
+    while (q < end && str_plain[*q]) q++;
+    if (q > s) {
+      sfn_buf_add(b, (const char *)s, (size_t)(q - s));
+      s = q;
+      if (s >= end) break;
+    }
+    if (*s >= 0x80) {
+      size_t n = utf8_seq(s, (size_t)(end - s));
+      if (n) {
+        sfn_buf_add(b, (const char *)s, n);
+        s += n;
+      } else {
+        sfn_buf_add(b, "\xEF\xBF\xBD", 3);
+        ok = 0;
+        s++;
+      }
+      continue;
+    }
+    if (sfn_buf_reserve(b, 7) != SFN_OK) return 1;
+    o = b->data + b->len;
+    switch (*s) {
+      case '"': o[0] = '\\', o[1] = '"', b->len += 2; break;
+      case '\\': o[0] = '\\', o[1] = '\\', b->len += 2; break;
+      case '\b': o[0] = '\\', o[1] = 'b', b->len += 2; break;
+      case '\f': o[0] = '\\', o[1] = 'f', b->len += 2; break;
+      case '\n': o[0] = '\\', o[1] = 'n', b->len += 2; break;
+      case '\r': o[0] = '\\', o[1] = 'r', b->len += 2; break;
+      case '\t': o[0] = '\\', o[1] = 't', b->len += 2; break;
+      default:
+        memcpy(o, "\\u00", 4);
+        o[4] = hexd[*s >> 4];
+        o[5] = hexd[*s & 15];
+        b->len += 6;
+        break;
+    }
+    s++;
+  }
+  sfn_buf_addc(b, '"');
+  return ok;
+}
+
+void sfn_json_encode_string(sfn_buf *b, const char *s, size_t len) { (void)encode_string(b, s, len); }
+
+/*
+ * Format d (finite) into out in the shortest "%.Ng" form that reads back
+ * as the same double.  Returns the length.
+ */
+static int shortest_g(char *out, size_t cap, double d) {
+  int prec, n = 0;
+  for (prec = 15; prec <= 17; prec++) {
+    n = snprintf(out, cap, "%.*g", prec, d);
+    if (prec == 17 || strtod_c(out, (size_t)n) == d) break;
+  }
+  return n;
+}
+
+void sfn_json_encode_double(sfn_buf *b, double d) {
+  char tmp[40], *dp;
+  int n;
+  if (d == 0) {
+    sfn_buf_adds(b, signbit(d) ? "-0.0" : "0.0");
+    return;
+  }
+  n = shortest_g(tmp, sizeof tmp, d);
+  /* The C locale may print another decimal point: normalise to '.'. */
+  for (dp = tmp; *dp; dp++)
+    if (*dp != '-' && *dp != '+' && *dp != 'e' && (*dp < '0' || *dp > '9')) *dp = '.';
+  if (!strchr(tmp, '.') && !strchr(tmp, 'e')) {
+    memcpy(tmp + n, ".0", 3);
+    n += 2;
+  }
+  sfn_buf_add(b, tmp, (size_t)n);
+}
+
+static void encode_int(sfn_buf *b, int64_t i) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (i < 0) *--p = '-';
+  sfn_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static int encode_value(const sfn_value *v, sfn_buf *b, int depth, sfn_error *err) {
+  size_t i, n;
+  if (depth > SFN_JSON_MAX_DEPTH)
+    return sfn_error_set(err, "JSONError", "nesting deeper than %d", SFN_JSON_MAX_DEPTH);
+  switch (sfn_type_of(v)) {
+    case SFN_NULL: sfn_buf_add(b, "null", 4); break;
+    case SFN_BOOL:
+      if (v->u.b) sfn_buf_add(b, "true", 4);
+      else sfn_buf_add(b, "false", 5);
+      break;
+    case SFN_INT: encode_int(b, v->u.i); break;
+    case SFN_DOUBLE:
+      if (isnan(v->u.d) || isinf(v->u.d))
+        return sfn_error_set(err, "JSONError", "cannot encode %s",
+                             isnan(v->u.d) ? "NaN" : v->u.d > 0 ? "Infinity" : "-Infinity");
+      sfn_json_encode_double(b, v->u.d);
+      break;
+    case SFN_STRING:
+      if (!encode_string(b, sfn_str(v), sfn_strlen(v)))
+        return sfn_error_set(err, "JSONError", "invalid UTF-8 in string");
+      break;
+    case SFN_ARRAY:
+      n = sfn_array_len(v);
+      sfn_buf_addc(b, '[');
+      for (i = 0; i < n; i++) {
+        if (i) sfn_buf_addc(b, ',');
+        if (encode_value(sfn_array_at(v, i), b, depth + 1, err) != SFN_OK) return SFN_ERR;
+      }
+      sfn_buf_addc(b, ']');
+      break;
+    case SFN_OBJECT:
+      n = sfn_object_len(v);
+      sfn_buf_addc(b, '{');
+      for (i = 0; i < n; i++) {
+        const sfn_value *k = sfn_object_key(v, i);
+        if (i) sfn_buf_addc(b, ',');
+        if (!encode_string(b, sfn_str(k), sfn_strlen(k)))
+          return sfn_error_set(err, "JSONError", "invalid UTF-8 in string");
+        sfn_buf_addc(b, ':');
+        if (encode_value(sfn_object_val(v, i), b, depth + 1, err) != SFN_OK) return SFN_ERR;
+      }
+      sfn_buf_addc(b, '}');
+      break;
+  }
+  if (b->oom) return sfn_error_oom(err);
+  return SFN_OK;
+}
+
+int sfn_json_encode_buf(const sfn_value *v, sfn_buf *b, sfn_error *err) {
+  if (encode_value(v, b, 0, err) != SFN_OK) return SFN_ERR;
+  if (b->oom) return sfn_error_oom(err);
+  return SFN_OK;
+}
+
+char *sfn_json_encode(const sfn_value *v, size_t *len, sfn_error *err) {
+  sfn_buf b;
+  char *s;
+  sfn_buf_init(&b);
+  if (sfn_json_encode_buf(v, &b, err) != SFN_OK) {
+    sfn_buf_free(&b);
+    return NULL;
+  }
+  s = sfn_buf_take(&b, len);
+  if (!s) sfn_error_oom(err);
+  return s;
+}
