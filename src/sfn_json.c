@@ -346,7 +346,7 @@ static sfn_value *parse_number(parser *ps) {
   } else {
     while (p < end && *p >= '0' && *p <= '9') {
       unsigned dg = (unsigned)(*p - '0');
-      if (m > (UINT64_MAX - dg) / 10) exact = 0; /* too many digits for uint64 */
+      if (!exact || m > (UINT64_MAX - dg) / 10) exact = 0; /* too many digits for uint64 */
       else m = m * 10 + dg;
       p++;
     }
@@ -662,34 +662,87 @@ static int encode_string(sfn_buf *b, const char *str, size_t len) {
 void sfn_json_encode_string(sfn_buf *b, const char *s, size_t len) { (void)encode_string(b, s, len); }
 
 /*
- * Format d (finite) into out in the shortest "%.Ng" form that reads back
- * as the same double.  Returns the length.
+ * Shortest decimal digits of d (finite, non-zero): fills digits (no
+ * trailing zeros, no sign) and returns the decimal exponent E such that
+ * |d| = 0.d1d2d3... * 10^(E+1), i.e. d1 is the 10^E digit.
  */
-static int shortest_g(char *out, size_t cap, double d) {
-  int prec, n = 0;
-  for (prec = 15; prec <= 17; prec++) {
-    n = snprintf(out, cap, "%.*g", prec, d);
-    if (prec == 17 || strtod_c(out, (size_t)n) == d) break;
+static int shortest_digits(double d, char *digits, int *ndigits) {
+  char tmp[40];
+  int prec, n = 0, i, k = 0, e;
+  /* For normal doubles any decimal of <= 15 significant digits that reads
+   * back as d is what %.15g finds (DBL_DIG); subnormals have fewer
+   * significant bits, so there we search from two digits up (Java prints
+   * the two-digit 4.9E-324, not 5.0E-324, for the smallest one). */
+  prec = fabs(d) < DBL_MIN ? 2 : 15;
+  for (; prec <= 17; prec++) {
+    n = snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
+    if (prec == 17 || strtod_c(tmp, (size_t)n) == d) break;
   }
-  return n;
+  /* tmp is "[-]D[.DDD]e[+-]XX" (the point may be a locale's). */
+  for (i = 0; i < n && tmp[i] != 'e'; i++)
+    if (tmp[i] >= '0' && tmp[i] <= '9') digits[k++] = tmp[i];
+  e = atoi(tmp + i + 1);
+  while (k > 1 && digits[k - 1] == '0') k--;
+  digits[k] = '\0';
+  *ndigits = k;
+  return e;
 }
 
 void sfn_json_encode_double(sfn_buf *b, double d) {
-  char tmp[40], *dp;
-  int n;
+  char digits[24], out[48], *o = out;
+  int nd, e, i;
   if (d == 0) {
     sfn_buf_adds(b, signbit(d) ? "-0.0" : "0.0");
     return;
   }
-  n = shortest_g(tmp, sizeof tmp, d);
-  /* The C locale may print another decimal point: normalise to '.'. */
-  for (dp = tmp; *dp; dp++)
-    if (*dp != '-' && *dp != '+' && *dp != 'e' && (*dp < '0' || *dp > '9')) *dp = '.';
-  if (!strchr(tmp, '.') && !strchr(tmp, 'e')) {
-    memcpy(tmp + n, ".0", 3);
-    n += 2;
+  if (d < 0) *o++ = '-';
+  /* Integral values below 10^7 (the common case): digits then ".0". */
+  if (fabs(d) < 1e7 && d == (double)(int64_t)d) {
+    int64_t i64 = (int64_t)fabs(d);
+    char rev[8];
+    int r = 0;
+    do {
+      rev[r++] = (char)('0' + i64 % 10);
+      i64 /= 10;
+    } while (i64);
+    while (r) *o++ = rev[--r];
+    *o++ = '.';
+    *o++ = '0';
+    sfn_buf_add(b, out, (size_t)(o - out));
+    return;
   }
-  sfn_buf_add(b, tmp, (size_t)n);
+  e = shortest_digits(d, digits, &nd);
+  if (e >= -3 && e < 7) {
+    /* Plain notation, at least one digit on each side of the point. */
+    if (e < 0) {
+      *o++ = '0';
+      *o++ = '.';
+      for (i = -1; i > e; i--) *o++ = '0';
+      memcpy(o, digits, (size_t)nd);
+      o += nd;
+    } else {
+      for (i = 0; i <= e; i++) *o++ = i < nd ? digits[i] : '0';
+      *o++ = '.';
+      if (nd > e + 1) {
+        memcpy(o, digits + e + 1, (size_t)(nd - e - 1));
+        o += nd - e - 1;
+      } else {
+        *o++ = '0';
+      }
+    }
+  } else {
+    /* Java's computerized scientific notation: D.DDDE[-]X. */
+    *o++ = digits[0];
+    *o++ = '.';
+    if (nd > 1) {
+      memcpy(o, digits + 1, (size_t)(nd - 1));
+      o += nd - 1;
+    } else {
+      *o++ = '0';
+    }
+    o += snprintf(o, 8, "E%d", e);
+  }
+  sfn_buf_add(b, out, (size_t)(o - out));
 }
 
 static void encode_int(sfn_buf *b, int64_t i) {
