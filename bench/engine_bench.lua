@@ -18,6 +18,9 @@
 --   sfn-bench id=<id> status=ok median_ms=.. min_ms=.. max_ms=.. reps=.. [rss_mb=..]
 --   sfn-bench id=<id> status=unsupported|failed note=<text to the end of the line>
 -- and a final line `sfn-bench id=process ... clock=<name> lua=<version>`.
+--
+-- `--check-sfn-run W FILE` instead checks that FILE (what `bin/sfn run` printed
+-- for workload W) is a SUCCEEDED run with W's result; exit 0 when it is.
 -- The ids: a.run, a.run_only, a.history, b.*, c.*, compile.a.
 -- Exit status 1 when a workload other than b fails (b is Map: "not supported
 -- yet" until Map lands, which does not fail the bench).
@@ -27,18 +30,23 @@ local sfn = require "sfn"
 local reps = tonumber(os.getenv("SFN_BENCH_REPS") or "") or 21
 local warmup = tonumber(os.getenv("SFN_BENCH_WARMUP") or "") or 3
 local only = nil
+local check_run = nil   -- { workload, file } for --check-sfn-run
 do
   local i = 1
   while arg and arg[i] do
     local a = arg[i]
     if a == "--reps" then reps = assert(tonumber(arg[i + 1]), "--reps N"); i = i + 1
     elseif a == "--warmup" then warmup = assert(tonumber(arg[i + 1]), "--warmup N"); i = i + 1
+    elseif a == "--check-sfn-run" then
+      check_run = { arg[i + 1], arg[i + 2] }
+      i = i + 2
     elseif a == "--only" then
       only = {}
       for w in tostring(arg[i + 1]):gmatch("[^,]+") do only[w] = true end
       i = i + 1
     else
-      io.stderr:write("usage: engine_bench.lua [--reps N] [--warmup N] [--only a,b,c,compile]\n")
+      io.stderr:write("usage: engine_bench.lua [--reps N] [--warmup N] [--only a,b,c,compile]\n"
+        .. "       engine_bench.lua --check-sfn-run a|b|c FILE\n")
       os.exit(2)
     end
     i = i + 1
@@ -264,6 +272,25 @@ local function bench_compile()
   local n = reps < 51 and 51 or reps
   local times = measure(function() assert(sfn.machine(def, { type = "EXPRESS" })) end, n, warmup)
   emit_ok("compile.a", times)
+end
+
+if check_run then
+  local w = workloads[check_run[1] or ""]
+  local f = w and check_run[2] and io.open(check_run[2], "rb")
+  if not f then io.stderr:write("--check-sfn-run a|b|c FILE\n"); os.exit(2) end
+  local text = f:read("*a")
+  f:close()
+  local ok, e = pcall(function()
+    local printed = decode(text)
+    if type(printed) ~= "table" or printed.status ~= "SUCCEEDED" then
+      error("status is " .. tostring(type(printed) == "table" and printed.status), 0)
+    end
+    local o = printed.output
+    if type(o) == "string" then o = decode(o) end
+    w.check(o)
+  end)
+  if not ok then io.stderr:write(errtext(e), "\n"); os.exit(1) end
+  os.exit(0)
 end
 
 for _, key in ipairs({ "a", "b", "c" }) do

@@ -1,0 +1,271 @@
+-- bench/report.lua: prints the table of `make bench` from the result files
+-- that tools/run-bench leaves in one folder, and checks the targets.
+--
+-- Usage: lua bench/report.lua DIR LUA...   (e.g. DIR lua5.4 luajit)
+-- Files read from DIR (each optional; a missing one shows as a note):
+--   sfn-<lua>.txt          bench/engine_bench.lua's output under <lua>
+--   sfn-<lua>.note         why that run is missing or failed
+--   proc-sfn-<lua>.json    hyperfine export of `<lua> bin/sfn run a ...`
+--   proc-sfn-<lua>.note    why that measurement is missing
+--   peer-<w>.json          `node run-als.js <w> N` output (w = a, b, c)
+--   proc-peer-a.json, proc-peer-noop.json   hyperfine exports of node
+--   peer.note              why the peer columns are missing
+-- Targets (from the issue): a and c in-process at least 50x faster than
+-- aws-local-stepfunctions; `sfn run` whole process at least 20x faster than
+-- node running it; a 1,000-state compile under 5 ms.
+
+local dir = assert(arg[1], "usage: report.lua DIR LUA...")
+local luas = {}
+for i = 2, #arg do luas[#luas + 1] = arg[i] end
+
+local function slurp(name)
+  local f = io.open(dir .. "/" .. name, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+local function note(name)
+  local s = slurp(name)
+  return s and (s:gsub("%s+$", ""):gsub("[\r\n]+", "; ")) or nil
+end
+
+-- engine_bench lines -> { [id] = { status=, median_ms=, ..., note= } }
+local function parse_sfn(text)
+  local res = {}
+  for line in (text or ""):gmatch("[^\n]+") do
+    local rest = line:match("^sfn%-bench (.*)$")
+    if rest then
+      local rec = {}
+      local before, notetext = rest:match("^(.-)%s*note=(.*)$")
+      if before then rec.note = notetext; rest = before end
+      for k, v in rest:gmatch("(%w[%w_.]*)=(%S+)") do rec[k] = tonumber(v) or v end
+      if rec.id then res[rec.id] = rec end
+    end
+  end
+  return res
+end
+
+-- hyperfine export -> median seconds of its first command, or nil
+local function hyperfine_median_ms(name)
+  local s = slurp(name)
+  local m = s and s:match('"median"%s*:%s*([%d.eE+-]+)')
+  return m and tonumber(m) * 1000 or nil
+end
+
+local function peer_inproc(w)
+  local s = slurp("peer-" .. w .. ".json")
+  local m = s and s:match('"median_ms"%s*:%s*([%d.eE+-]+)')
+  return m and tonumber(m) or nil, s and s:match('"version"%s*:%s*"([^"]*)"'), s and s:match('"node"%s*:%s*"([^"]*)"')
+end
+
+local sfn = {}
+for _, lua in ipairs(luas) do sfn[lua] = parse_sfn(slurp("sfn-" .. lua .. ".txt")) end
+
+local peer_note = note("peer.note")
+
+local function fmt_ms(ms)
+  if not ms then return nil end
+  if ms >= 100 then return string.format("%.0f ms", ms) end
+  if ms >= 10 then return string.format("%.1f ms", ms) end
+  if ms >= 1 then return string.format("%.2f ms", ms) end
+  return string.format("%.3f ms", ms)
+end
+
+local function fmt_ratio(r)
+  if not r then return nil end
+  if r >= 10 then return string.format("%.0fx", r) end
+  return string.format("%.1fx", r)
+end
+
+-- cell for one sfn measurement
+local function sfn_cell(lua, id)
+  local rec = sfn[lua][id]
+  if rec and rec.status == "ok" then return fmt_ms(rec.median_ms), rec.median_ms end
+  if rec and rec.status == "unsupported" then return "not supported yet" end
+  if rec and rec.status == "failed" then return "FAILED" end
+  if not slurp("sfn-" .. lua .. ".txt") then return "not run" end
+  return "-"
+end
+
+local rows = {}
+local notes = {}
+local function add_note(s) notes[#notes + 1] = s end
+
+local function row(label, cells, peer, ratios)
+  rows[#rows + 1] = { label, cells, peer or "", ratios or "" }
+end
+
+local function ratio_text(peer_ms, values)
+  if not peer_ms then return "" end
+  local parts = {}
+  for _, lua in ipairs(luas) do
+    local v = values[lua]
+    parts[#parts + 1] = v and fmt_ratio(peer_ms / v) or "-"
+  end
+  return table.concat(parts, " / ")
+end
+
+local peer_ms = {}
+local titles = {
+  a = "a: 1000 Pass chain",
+  b = "b: inline Map, 10,000 items",
+  c = "c: Choice loop, 20,001 transitions",
+}
+local peer_version, peer_node
+for _, w in ipairs({ "a", "b", "c" }) do
+  local ms, version, node = peer_inproc(w)
+  peer_ms[w] = ms
+  peer_version = peer_version or version
+  peer_node = peer_node or node
+  local variants = {
+    { id = w .. ".run", label = titles[w] .. " (compile+run, history off)", peer = true },
+    { id = w .. ".run_only", label = "   run only (precompiled), history off" },
+    { id = w .. ".history", label = "   compile+run, history on", peer = true },
+  }
+  for _, v in ipairs(variants) do
+    local cells, values = {}, {}
+    for _, lua in ipairs(luas) do
+      local text, value = sfn_cell(lua, v.id)
+      cells[#cells + 1] = text
+      values[lua] = value
+      local rec = sfn[lua][v.id]
+      if rec and rec.note then add_note(lua .. " " .. v.id .. ": " .. rec.note) end
+    end
+    -- a workload that did not run shows once: skip its other variants
+    local shown = false
+    for _, lua in ipairs(luas) do
+      if sfn[lua][v.id] then shown = true end
+    end
+    if v.id ~= w .. ".run" and not shown then
+      -- nothing measured for this variant under any Lua
+    else
+      local peer_cell = ""
+      if v.peer then
+        peer_cell = ms and (fmt_ms(ms) .. " (in-process)") or (peer_note and "skipped" or "-")
+      end
+      row(v.label, cells, peer_cell, v.peer and ratio_text(ms, values) or "")
+    end
+  end
+end
+
+do -- compile
+  local cells, values = {}, {}
+  for _, lua in ipairs(luas) do
+    local text, value = sfn_cell(lua, "compile.a")
+    cells[#cells + 1] = text
+    values[lua] = value
+  end
+  row("compile a 1,000-state definition", cells, "", "")
+end
+
+local proc_sfn = {}
+do -- whole process
+  local cells = {}
+  for _, lua in ipairs(luas) do
+    local ms = hyperfine_median_ms("proc-sfn-" .. lua .. ".json")
+    proc_sfn[lua] = ms
+    local n = note("proc-sfn-" .. lua .. ".note")
+    if n then add_note(lua .. " sfn run: " .. n) end
+    cells[#cells + 1] = fmt_ms(ms) or "not run"
+  end
+  local node_ms = hyperfine_median_ms("proc-peer-a.json")
+  row("sfn run a (whole process) vs node run-als.js a", cells,
+    node_ms and (fmt_ms(node_ms) .. " (whole process)") or (peer_note and "skipped" or "-"),
+    ratio_text(node_ms, proc_sfn))
+  local noop = hyperfine_median_ms("proc-peer-noop.json")
+  local empty = {}
+  for i = 1, #luas do empty[i] = "" end
+  if noop then row("   node start-up + require (noop-als.js)", empty, fmt_ms(noop), "") end
+end
+
+do -- peak RSS
+  local cells = {}
+  for _, lua in ipairs(luas) do
+    local rec = sfn[lua].process
+    cells[#cells + 1] = rec and rec.peak_rss_mb and string.format("%.1f MB", rec.peak_rss_mb) or "-"
+  end
+  row("peak RSS of the bench process (VmHWM)", cells, "", "")
+end
+
+-- ---- print the table ----
+local header = { "workload" }
+for _, lua in ipairs(luas) do header[#header + 1] = "sfn " .. lua end
+header[#header + 1] = "aws-local-stepfunctions"
+header[#header + 1] = "ratio (peer / sfn)"
+
+local lines = {}
+for _, r in ipairs(rows) do
+  local l = { r[1] }
+  for _, c in ipairs(r[2]) do l[#l + 1] = c end
+  l[#l + 1] = r[3]
+  l[#l + 1] = r[4]
+  lines[#lines + 1] = l
+end
+local widths = {}
+for i, h in ipairs(header) do widths[i] = #h end
+for _, l in ipairs(lines) do
+  for i, c in ipairs(l) do if #c > widths[i] then widths[i] = #c end end
+end
+local function put(l)
+  local out = {}
+  for i, c in ipairs(l) do out[i] = c .. string.rep(" ", widths[i] - #c) end
+  print((table.concat(out, " | "):gsub("%s+$", "")))
+end
+print("")
+put(header)
+local sep = {}
+for i = 1, #header do sep[i] = string.rep("-", widths[i]) end
+print(table.concat(sep, "-+-"))
+for _, l in ipairs(lines) do put(l) end
+print("")
+if peer_version then
+  print(string.format("peer: aws-local-stepfunctions %s on node %s; in-process = median of `node run-als.js W N`"
+    .. " (StateMachine construction + run, first rep cold)", peer_version, peer_node or "?"))
+end
+if peer_note then print("peer columns skipped: " .. peer_note) end
+print("sfn in-process = median after warm-up of sfn.machine(def, {type=\"EXPRESS\"}):run(input, {history=...});"
+  .. " whole process = hyperfine median")
+print("ratio columns: " .. table.concat(luas, " / "))
+for _, lua in ipairs(luas) do
+  local n = note("sfn-" .. lua .. ".note")
+  if n then print(lua .. ": " .. n) end
+  local p = sfn[lua].process
+  if p and p.clock then print(lua .. ": clock " .. p.clock .. ", " .. tostring(p.lua)) end
+end
+for _, n in ipairs(notes) do print("note: " .. n) end
+
+-- ---- targets ----
+print("")
+print("targets:")
+local function verdict(ok) return ok and "met" or "NOT met" end
+local function target(label, per_lua)
+  local parts = {}
+  for _, lua in ipairs(luas) do parts[#parts + 1] = lua .. " " .. per_lua(lua) end
+  print("  " .. label .. ": " .. table.concat(parts, "; "))
+end
+for _, w in ipairs({ "a", "c" }) do
+  target(w .. " in-process at least 50x faster than aws-local-stepfunctions", function(lua)
+    local rec = sfn[lua][w .. ".run"]
+    if not (rec and rec.status == "ok") then return "NOT met (no sfn figure)" end
+    if not peer_ms[w] then return "unknown (no peer figure)" end
+    local r = peer_ms[w] / rec.median_ms
+    return string.format("%s %s", fmt_ratio(r), verdict(r >= 50))
+  end)
+end
+do
+  local node_ms = hyperfine_median_ms("proc-peer-a.json")
+  target("`sfn run` a whole process at least 20x faster than node", function(lua)
+    local ms = proc_sfn[lua]
+    if not ms then return "NOT met (no sfn figure)" end
+    if not node_ms then return "unknown (no peer figure)" end
+    local r = node_ms / ms
+    return string.format("%s %s", fmt_ratio(r), verdict(r >= 20))
+  end)
+end
+target("1,000-state compile under 5 ms", function(lua)
+  local rec = sfn[lua]["compile.a"]
+  if not (rec and rec.status == "ok") then return "NOT met (no figure)" end
+  return string.format("%s %s", fmt_ms(rec.median_ms), verdict(rec.median_ms < 5))
+end)
