@@ -138,8 +138,13 @@ local workloads = {
   },
 }
 
+local json = sfn.json
+if not (type(json) == "table" and json.decode) then
+  local ok, mod = pcall(require, "sfn.json")
+  json = ok and mod or nil
+end
 local function decode(text)
-  if sfn.json and sfn.json.decode then return sfn.json.decode(text) end
+  if json then return json.decode(text) end
   error("sfn.json.decode is missing: cannot check the result", 0)
 end
 
