@@ -142,7 +142,8 @@ static void rule_free(rule *r) {
 }
 
 static int bad(sfn_error *err, const char *where, const char *what) {
-  return sfn_error_set(err, "InvalidDefinition", "Choice rule %s: %s", where, what);
+  return sfn_error_set(err, "InvalidDefinition", "Choice rule%s%s: %s", *where ? " " : "", where,
+                       what);
 }
 
 static int compile_path(const sfn_value *text, sfn_path **out, char **out_text, const char *where,
