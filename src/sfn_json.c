@@ -112,7 +112,8 @@ static sfn_value *fail_oom(parser *ps) {
   return NULL;
 }
 
-/* Describe the byte at p for "unexpected character" messages. */
+/* Report the character at p as unexpected: printable ASCII quoted ('x'),
+ * anything else as U+XXXX. */
 static sfn_value *fail_unexpected(parser *ps, const unsigned char *p) {
   unsigned c;
   if (p >= ps->end) return fail_at(ps, p, "unexpected end of input");
@@ -120,8 +121,12 @@ static sfn_value *fail_unexpected(parser *ps, const unsigned char *p) {
   if (c >= 0x20 && c < 0x7F) return fail_at(ps, p, "unexpected character '%c'", (int)c);
   if (c >= 0x80) {
     size_t n = utf8_seq(p, (size_t)(ps->end - p));
+    unsigned long cp;
     if (n == 0) return fail_at(ps, p, "invalid UTF-8");
-    return fail_at(ps, p, "unexpected character '%.*s'", (int)n, (const char *)p);
+    cp = n == 2   ? (c & 0x1Fu) << 6 | (p[1] & 0x3Fu)
+         : n == 3 ? (c & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu)
+                  : (c & 0x07u) << 18 | (p[1] & 0x3Fu) << 12 | (p[2] & 0x3Fu) << 6 | (p[3] & 0x3Fu);
+    return fail_at(ps, p, "unexpected character U+%04lX", cp);
   }
   return fail_at(ps, p, "unexpected character U+%04X", c);
 }
@@ -693,6 +698,10 @@ void sfn_json_encode_double(sfn_buf *b, double d) {
   int nd, e, i;
   if (d == 0) {
     sfn_buf_adds(b, signbit(d) ? "-0.0" : "0.0");
+    return;
+  }
+  if (isnan(d) || isinf(d)) { /* not JSON; Java's spelling, for messages */
+    sfn_buf_adds(b, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
     return;
   }
   if (d < 0) *o++ = '-';
