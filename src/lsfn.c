@@ -19,5 +19,6 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_choice(L);
   lsfn_open_validate(L);
   lsfn_open_machine(L);
+  lsfn_open_clock(L);
   return 1;
 }

@@ -1,0 +1,21 @@
+-- sfn: AWS Step Functions for Lua, with a C core.
+--
+--   local sfn = require "sfn"
+--   local machine = assert(sfn.machine(definition, { name = "orders" }))
+--   local run = machine:run('{"orderId": 42}', { handlers = { [arn] = fn }, mocks = { ... } })
+--
+-- See README.md for the whole API.
+local core = require "sfn.core"
+local json = require "sfn.json"
+local machine = require "sfn.machine"
+
+local _M = {
+  _VERSION = core._VERSION,
+  null = core.null,
+  json = json,
+}
+
+_M.machine = machine.new
+_M.validate = machine.validate
+
+return _M

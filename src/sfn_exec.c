@@ -1,0 +1,1072 @@
+/*
+ * sfn_exec.c: runs a compiled machine (see sfn_exec.h).
+ *
+ * The data flow of a state, in AWS's order:
+ *   raw input -> InputPath -> Parameters (effective input)
+ *   -> the state's work (Pass Result, Task result, ...)
+ *   -> ResultSelector -> ResultPath (merged into the raw input) -> OutputPath.
+ * Absent fields mean `$` (ResultPath absent: the result replaces the input);
+ * null InputPath/OutputPath mean `{}`; null ResultPath discards the result.
+ *
+ * Failures inside a state carry AWS's error name and cause; causes of
+ * evaluation errors get AWS's prefix "An error occurred while executing the
+ * state 'S' (entered at the event id #N). ".
+ *
+ * previousEventId follows AWS: each event points at the last event of its
+ * branch, and the first state's entry points at 0 (not at ExecutionStarted).
+ */
+#include "sfn_exec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sfn_json.h"
+#include "sfn_time.h"
+
+#define PAYLOAD_LIMIT (256 * 1024)
+
+/* ---- history records ---- */
+
+typedef enum ev_type {
+  EV_EXECUTION_STARTED,
+  EV_EXECUTION_SUCCEEDED,
+  EV_EXECUTION_FAILED,
+  EV_EXECUTION_TIMED_OUT,
+  EV_EXECUTION_ABORTED,
+  EV_STATE_ENTERED,
+  EV_STATE_EXITED,
+  EV_TASK_SCHEDULED,
+  EV_TASK_STARTED,
+  EV_TASK_SUCCEEDED,
+  EV_TASK_FAILED,
+  EV_LAMBDA_SCHEDULED,
+  EV_LAMBDA_STARTED,
+  EV_LAMBDA_SUCCEEDED,
+  EV_LAMBDA_FAILED,
+  EV_ACTIVITY_SCHEDULED,
+  EV_ACTIVITY_STARTED,
+  EV_ACTIVITY_SUCCEEDED,
+  EV_ACTIVITY_FAILED,
+  EV_WAIT_STARTED_UNUSED
+} ev_type;
+
+typedef struct event {
+  int64_t ts;
+  uint32_t id, prev;
+  uint16_t type;
+  const sfn_state *state;
+  sfn_value *payload; /* input / output / parameters */
+  sfn_value *error, *cause;
+} event;
+
+static const char *const state_type_names[] = {"Pass", "Task", "Choice", "Wait",
+                                               "Succeed", "Fail", "Parallel", "Map"};
+
+/* ---- execution ---- */
+
+enum { PH_ENTER, PH_TIMER, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_DONE };
+
+typedef struct frame {
+  const sfn_machine *m;
+  long state;
+  sfn_value *input;   /* raw input of the current state */
+  sfn_value *eff;     /* effective input while waiting (Wait, Task) */
+  sfn_value *context; /* $$ of the current state, or NULL */
+  int phase;
+  int64_t wake;
+  uint64_t task_id;
+  sfn_value *token;
+  uint32_t last_event;
+  uint32_t entered_event;
+  int64_t entered_ms;
+  int attempt;
+} frame;
+
+struct sfn_exec {
+  const sfn_machine *m;
+  sfn_exec_status status;
+  int record;
+  int express;
+  int64_t now, start_ms, stop_ms;
+  int64_t deadline; /* machine TimeoutSeconds, or -1 */
+  uint32_t next_id;
+  event *ev;
+  size_t nev, cap;
+  sfn_value *input, *output, *error, *cause;
+  sfn_value *exec_arn, *sm_arn, *name, *sm_name, *role_arn, *region;
+  sfn_value *ctx_execution, *ctx_state_machine;
+  sfn_eval_env env;
+  uint64_t next_task;
+  frame main;
+  int oom;
+};
+
+static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* Record an event; returns its id (ids are counted even when not recording). */
+static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *st,
+                       sfn_value *payload, sfn_value *error, sfn_value *cause) {
+  uint32_t id = ++e->next_id;
+  event *v;
+  if (!e->record) return id;
+  if (e->nev == e->cap) {
+    size_t cap = e->cap ? e->cap * 2 : 32;
+    event *n = sfn_realloc(e->ev, cap * sizeof(event));
+    if (!n) {
+      e->oom = 1;
+      return id;
+    }
+    e->ev = n;
+    e->cap = cap;
+  }
+  v = &e->ev[e->nev++];
+  v->ts = e->now;
+  v->id = id;
+  v->prev = prev;
+  v->type = (uint16_t)t;
+  v->state = st;
+  v->payload = sfn_incref(payload);
+  v->error = sfn_incref(error);
+  v->cause = sfn_incref(cause);
+  return id;
+}
+
+static sfn_value *fmt_string(const char *fmt, ...) SFN_PRINTF(1, 2);
+static sfn_value *fmt_string(const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  int n;
+  va_start(ap, fmt);
+  n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < 0) return NULL;
+  if ((size_t)n < sizeof buf) return sfn_string(buf, (size_t)n);
+  {
+    sfn_value *s = sfn_string_alloc((size_t)n);
+    if (!s) return NULL;
+    va_start(ap, fmt);
+    vsnprintf(sfn_str(s), (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+  }
+}
+
+static sfn_value *time_string(int64_t ms) {
+  char buf[40];
+  size_t n = sfn_time_format(ms, buf);
+  return sfn_string(buf, n);
+}
+
+/* ---- ending ---- */
+
+static void finish(sfn_exec *e, sfn_exec_status st) {
+  e->status = st;
+  e->stop_ms = e->now;
+  e->main.phase = PH_DONE;
+}
+
+static void fail_execution(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+  sfn_decref(e->error);
+  sfn_decref(e->cause);
+  e->error = error;
+  e->cause = cause;
+  record(e, EV_EXECUTION_FAILED, f->last_event, NULL, NULL, error, cause);
+  finish(e, SFN_EXEC_FAILED);
+}
+
+/* Fail the state with an error from an evaluation (err) or given texts.
+ * `prefixed`: add AWS's "An error occurred while executing the state" prefix. */
+static void fail_state_err(sfn_exec *e, frame *f, const char *code, const char *msg, int prefixed) {
+  sfn_value *error = sfn_cstring(code), *cause;
+  const sfn_state *s = &f->m->states[f->state];
+  if (prefixed)
+    cause = fmt_string("An error occurred while executing the state '%s' (entered at the event id #%u). %s",
+                       sfn_str(s->name), (unsigned)f->entered_event, msg ? msg : "");
+  else
+    cause = msg ? sfn_cstring(msg) : NULL;
+  if (!error || (msg && !cause)) e->oom = 1;
+  fail_execution(e, f, error, cause);
+}
+
+static void fail_state(sfn_exec *e, frame *f, sfn_error *err) {
+  const char *code = err->code[0] ? err->code : "States.Runtime";
+  if (strcmp(code, "OutOfMemory") == 0) e->oom = 1;
+  fail_state_err(e, f, code, err->message, strcmp(code, "States.DataLimitExceeded") != 0);
+  sfn_error_clear(err);
+}
+
+/* ---- data flow helpers ---- */
+
+/* Render a path as AWS shows it in "No results for path": $['a']['b'][0]. */
+static void normalized_path(sfn_buf *b, const char *p) {
+  size_t i = 0, n = strlen(p);
+  if (n >= 2 && p[0] == '$' && p[1] == '$') {
+    sfn_buf_adds(b, "$$");
+    i = 2;
+  } else if (n >= 1 && p[0] == '$') {
+    sfn_buf_addc(b, '$');
+    i = 1;
+  }
+  while (i < n) {
+    if (p[i] == '.') {
+      size_t j = ++i;
+      while (j < n && p[j] != '.' && p[j] != '[') j++;
+      sfn_buf_adds(b, "['");
+      sfn_buf_add(b, p + i, j - i);
+      sfn_buf_adds(b, "']");
+      i = j;
+    } else if (p[i] == '[') {
+      size_t j = i;
+      while (j < n && p[j] != ']') j++;
+      if (j < n) j++;
+      sfn_buf_add(b, p + i, j - i);
+      i = j;
+    } else {
+      sfn_buf_add(b, p + i, n - i);
+      break;
+    }
+  }
+}
+
+/* Apply InputPath/OutputPath (kind of field `opt`) to v; new reference or NULL (failed). */
+static sfn_value *apply_path(sfn_exec *e, frame *f, const sfn_opt_path *opt, sfn_value *v) {
+  sfn_value *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  int rc;
+  if (opt->mode == SFN_FIELD_ABSENT || sfn_path_is_root(opt->path)) return sfn_incref(v);
+  if (opt->mode == SFN_FIELD_NULL) {
+    out = sfn_object_new(0);
+    if (!out) e->oom = 1;
+    return out;
+  }
+  e->env.input = v;
+  rc = sfn_path_eval(opt->path, &e->env, &out, &err);
+  if (rc == SFN_OK) return out;
+  if (rc == SFN_NOTFOUND) {
+    sfn_buf b;
+    char *np;
+    sfn_buf_init(&b);
+    normalized_path(&b, sfn_path_text(opt->path));
+    np = sfn_buf_take(&b, NULL);
+    sfn_error_set(&err, "States.Runtime", "Invalid path '%s' : No results for path: %s",
+                  sfn_path_text(opt->path), np ? np : "");
+    sfn_free(np);
+  }
+  fail_state(e, f, &err);
+  return NULL;
+}
+
+static sfn_value *apply_template(sfn_exec *e, frame *f, const sfn_template *t, sfn_value *v) {
+  sfn_value *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  if (!t) return sfn_incref(v);
+  e->env.input = v;
+  if (sfn_template_eval(t, &e->env, &out, &err) == SFN_OK) return out;
+  fail_state(e, f, &err);
+  return NULL;
+}
+
+/* ResultPath: merge result into the raw input. */
+static sfn_value *apply_result_path(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *raw,
+                                    sfn_value *result) {
+  sfn_value *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  if (s->result_path.mode == SFN_FIELD_ABSENT) return sfn_incref(result);
+  if (s->result_path.mode == SFN_FIELD_NULL) return sfn_incref(raw);
+  if (sfn_path_set(s->result_path.path, raw, result, &out, &err) == SFN_OK) return out;
+  fail_state(e, f, &err);
+  return NULL;
+}
+
+/* Size of v as JSON text, stopping once past `limit`. */
+static size_t json_size(const sfn_value *v, size_t limit) {
+  size_t n = 0, i;
+  switch (sfn_type_of(v)) {
+    case SFN_NULL: return 4;
+    case SFN_BOOL: return v->u.b ? 4 : 5;
+    case SFN_INT: return 20;
+    case SFN_DOUBLE: return 24;
+    case SFN_STRING: return sfn_strlen(v) + 2;
+    case SFN_ARRAY:
+      n = 2;
+      for (i = 0; i < sfn_array_len(v) && n <= limit; i++) n += json_size(sfn_array_at(v, i), limit) + 1;
+      return n;
+    case SFN_OBJECT:
+      n = 2;
+      for (i = 0; i < sfn_object_len(v) && n <= limit; i++)
+        n += sfn_strlen(sfn_object_key(v, i)) + 4 + json_size(sfn_object_val(v, i), limit);
+      return n;
+  }
+  return n;
+}
+
+/* Exact check, only done when the estimate says it may be over. */
+static int over_limit(const sfn_value *v) {
+  size_t len = 0;
+  char *text;
+  if (json_size(v, PAYLOAD_LIMIT) <= PAYLOAD_LIMIT) return 0;
+  text = sfn_json_encode(v, &len, NULL);
+  sfn_free(text);
+  return text && len > PAYLOAD_LIMIT;
+}
+
+static int check_size(sfn_exec *e, frame *f, sfn_value *v) {
+  const sfn_state *s = &f->m->states[f->state];
+  char msg[512];
+  if (!over_limit(v)) return SFN_OK;
+  snprintf(msg, sizeof msg,
+           "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.",
+           s->task_kind == SFN_TASK_LAMBDA_FN && s->resource ? sfn_str(s->resource) : sfn_str(s->name));
+  fail_state_err(e, f, "States.DataLimitExceeded", msg, 0);
+  return SFN_ERR;
+}
+
+/* ---- context object ---- */
+
+static sfn_value *build_context(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *ctx = sfn_object_new(4), *st = sfn_object_new(3);
+  if (!ctx || !st) goto oom;
+  if (sfn_object_sets(ctx, "Execution", sfn_incref(e->ctx_execution)) != SFN_OK ||
+      sfn_object_sets(ctx, "StateMachine", sfn_incref(e->ctx_state_machine)) != SFN_OK)
+    goto oom;
+  if (sfn_object_sets(st, "Name", sfn_incref(s->name)) != SFN_OK ||
+      sfn_object_sets(st, "EnteredTime", time_string(f->entered_ms)) != SFN_OK)
+    goto oom;
+  if (sfn_object_sets(ctx, "State", st) != SFN_OK) {
+    st = NULL;
+    goto oom;
+  }
+  st = NULL;
+  if (f->token) {
+    sfn_value *task = sfn_object_new(1);
+    if (!task || sfn_object_sets(task, "Token", sfn_incref(f->token)) != SFN_OK) {
+      sfn_decref(task);
+      goto oom;
+    }
+    if (sfn_object_sets(ctx, "Task", task) != SFN_OK) goto oom;
+  }
+  return ctx;
+oom:
+  sfn_decref(st);
+  sfn_decref(ctx);
+  e->oom = 1;
+  return NULL;
+}
+
+static sfn_value *new_token(sfn_exec *e) {
+  static const char hex[] = "0123456789abcdef";
+  char buf[64];
+  int i;
+  for (i = 0; i < 64; i += 16) {
+    uint64_t r = sfn_eval_random(&e->env);
+    int j;
+    for (j = 0; j < 16; j++) buf[i + j] = hex[(r >> (j * 4)) & 15];
+  }
+  return sfn_string(buf, sizeof buf);
+}
+
+/* ---- transitions ---- */
+
+static void set_input(frame *f, sfn_value *v) {
+  sfn_decref(f->input);
+  f->input = v;
+}
+
+static void clear_wait(frame *f) {
+  sfn_decref(f->eff);
+  f->eff = NULL;
+  sfn_decref(f->token);
+  f->token = NULL;
+  sfn_decref(f->context);
+  f->context = NULL;
+}
+
+static int type_event(const sfn_state *s) { return (int)s->type; }
+
+/* Leave the current state with `out` (stolen). */
+static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
+  const sfn_state *s = &f->m->states[f->state];
+  if (check_size(e, f, out) != SFN_OK) {
+    sfn_decref(out);
+    return;
+  }
+  f->last_event = record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
+  clear_wait(f);
+  if (next >= 0 && s->type != SFN_STATE_SUCCEED) {
+    set_input(f, out);
+    f->state = next;
+    f->phase = PH_ENTER;
+    return;
+  }
+  sfn_decref(e->output);
+  e->output = out;
+  record(e, EV_EXECUTION_SUCCEEDED, f->last_event, NULL, out, NULL, NULL);
+  finish(e, SFN_EXEC_SUCCEEDED);
+}
+
+/* Finish a state whose work produced `result` (borrowed): ResultSelector,
+ * ResultPath, OutputPath, then exit. */
+static void complete_with_result(sfn_exec *e, frame *f, sfn_value *result) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *sel, *merged, *out;
+  sel = apply_template(e, f, s->result_selector, result);
+  if (!sel) return;
+  merged = apply_result_path(e, f, s, f->input, sel);
+  sfn_decref(sel);
+  if (!merged) return;
+  out = apply_path(e, f, &s->output_path, merged);
+  sfn_decref(merged);
+  if (!out) return;
+  exit_state(e, f, out, s->next);
+}
+
+static sfn_value *dyn_string(sfn_exec *e, frame *f, const sfn_dyn_string *d, const char *fieldname,
+                             int *failed) {
+  sfn_value *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  int rc;
+  *failed = 0;
+  if (d->literal) return sfn_incref(d->literal);
+  if (!d->path && !d->call) return NULL;
+  e->env.input = f->input;
+  rc = d->call ? sfn_intrinsic_eval(d->call, &e->env, &out, &err)
+               : sfn_path_eval(d->path, &e->env, &out, &err);
+  if (rc == SFN_NOTFOUND) {
+    char *in = sfn_json_encode(f->input, NULL, NULL);
+    sfn_error_set(&err, "States.Runtime",
+                  "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'",
+                  sfn_str(d->path_text), fieldname, in ? in : "");
+    sfn_free(in);
+    rc = SFN_ERR;
+  }
+  if (rc != SFN_OK) {
+    fail_state(e, f, &err);
+    *failed = 1;
+    return NULL;
+  }
+  if (sfn_type_of(out) != SFN_STRING) {
+    char *txt = sfn_json_encode(out, NULL, NULL);
+    sfn_decref(out);
+    out = txt ? sfn_cstring(txt) : NULL;
+    sfn_free(txt);
+  }
+  return out;
+}
+
+/* Compute the wake-up time of a Wait state; -1 after failing the state. */
+static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *eff) {
+  sfn_value *v = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  int rc;
+  char *txt;
+  int64_t ms;
+  switch (s->wait_kind) {
+    case SFN_WAIT_SECONDS: return e->now + max64(s->wait_seconds, 0) * 1000;
+    case SFN_WAIT_TIMESTAMP:
+      if (s->wait_timestamp_ms == INT64_MIN) {
+        sfn_error_set(&err, "States.Runtime",
+                      "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s",
+                      sfn_str(s->wait_timestamp));
+        fail_state(e, f, &err);
+        return -1;
+      }
+      return s->wait_timestamp_ms;
+    default: break;
+  }
+  e->env.input = eff;
+  rc = sfn_path_eval(s->wait_path, &e->env, &v, &err);
+  if (rc == SFN_ERR) {
+    fail_state(e, f, &err);
+    return -1;
+  }
+  if (s->wait_kind == SFN_WAIT_SECONDS_PATH) {
+    if (rc == SFN_NOTFOUND) {
+      sfn_error_set(&err, "States.Runtime",
+                    "The SecondsPath parameter does not reference an input value: %s",
+                    sfn_path_text(s->wait_path));
+      fail_state(e, f, &err);
+      return -1;
+    }
+    if (sfn_type_of(v) == SFN_INT && v->u.i >= 0) {
+      ms = e->now + v->u.i * 1000;
+      sfn_decref(v);
+      return ms;
+    }
+    txt = sfn_json_encode(v, NULL, NULL);
+    sfn_error_set(&err, "States.Runtime",
+                  "The SecondsPath parameter cannot be parsed as a long value: %s == %s",
+                  sfn_path_text(s->wait_path), txt ? txt : "");
+    sfn_free(txt);
+    sfn_decref(v);
+    fail_state(e, f, &err);
+    return -1;
+  }
+  if (rc == SFN_NOTFOUND) {
+    sfn_error_set(&err, "States.Runtime",
+                  "The TimestampPath parameter does not reference an input value: %s",
+                  sfn_path_text(s->wait_path));
+    fail_state(e, f, &err);
+    return -1;
+  }
+  if (sfn_type_of(v) == SFN_STRING && sfn_time_parse(sfn_str(v), sfn_strlen(v), &ms) == SFN_OK) {
+    sfn_decref(v);
+    return ms;
+  }
+  if (sfn_type_of(v) == SFN_STRING)
+    sfn_error_set(&err, "States.Runtime",
+                  "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s",
+                  sfn_path_text(s->wait_path), sfn_str(v));
+  else {
+    txt = sfn_json_encode(v, NULL, NULL);
+    sfn_error_set(&err, "States.Runtime",
+                  "The TimestampPath parameter does not reference a valid ISO-8601 extended offset date-time format string: %s == %s",
+                  sfn_path_text(s->wait_path), txt ? txt : "");
+    sfn_free(txt);
+  }
+  sfn_decref(v);
+  fail_state(e, f, &err);
+  return -1;
+}
+
+static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params) {
+  ev_type sched, started;
+  f->eff = params;
+  f->task_id = ++e->next_task;
+  f->attempt = f->attempt ? f->attempt : 1;
+  switch (s->task_kind) {
+    case SFN_TASK_LAMBDA_FN: sched = EV_LAMBDA_SCHEDULED; started = EV_LAMBDA_STARTED; break;
+    case SFN_TASK_ACTIVITY: sched = EV_ACTIVITY_SCHEDULED; started = EV_ACTIVITY_STARTED; break;
+    default: sched = EV_TASK_SCHEDULED; started = EV_TASK_STARTED; break;
+  }
+  f->last_event = record(e, sched, f->last_event, s, params, NULL, NULL);
+  f->last_event = record(e, started, f->last_event, s, NULL, NULL, NULL);
+  f->phase = PH_TASK_QUEUED;
+}
+
+/* Enter the current state and run it as far as it goes. */
+static void enter_state(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *eff, *params, *out;
+  f->entered_ms = e->now;
+  f->entered_event = record(e, EV_STATE_ENTERED, f->last_event, s, f->input, NULL, NULL);
+  f->last_event = f->entered_event;
+  f->attempt = 0;
+  if (s->type == SFN_STATE_TASK && s->wait_for_token) f->token = new_token(e);
+  if (s->uses_context) {
+    f->context = build_context(e, f);
+    if (!f->context) return;
+  }
+  e->env.context = f->context;
+  if (s->type == SFN_STATE_FAIL) {
+    int failed = 0;
+    sfn_value *error = dyn_string(e, f, &s->fail_error, "ErrorPath", &failed), *cause;
+    if (failed) return;
+    cause = dyn_string(e, f, &s->fail_cause, "CausePath", &failed);
+    if (failed) {
+      sfn_decref(error);
+      return;
+    }
+    fail_execution(e, f, error, cause);
+    return;
+  }
+  eff = apply_path(e, f, &s->input_path, f->input);
+  if (!eff) return;
+  switch (s->type) {
+    case SFN_STATE_PASS:
+      params = apply_template(e, f, s->parameters, eff);
+      sfn_decref(eff);
+      if (!params) return;
+      {
+        sfn_value *merged = apply_result_path(e, f, s, f->input, s->result ? s->result : params);
+        sfn_decref(params);
+        if (!merged) return;
+        out = apply_path(e, f, &s->output_path, merged);
+        sfn_decref(merged);
+      }
+      if (out) exit_state(e, f, out, s->next);
+      return;
+    case SFN_STATE_SUCCEED:
+      out = apply_path(e, f, &s->output_path, eff);
+      sfn_decref(eff);
+      if (out) exit_state(e, f, out, -1);
+      return;
+    case SFN_STATE_CHOICE: {
+      long matched = -1, next;
+      sfn_error err = {{0}, NULL, 0, 0};
+      e->env.input = eff;
+      if (sfn_choice_eval(s->choice, &e->env, &matched, &err) != SFN_OK) {
+        sfn_decref(eff);
+        fail_state(e, f, &err);
+        return;
+      }
+      next = matched >= 0 ? s->choice_next[matched] : s->default_next;
+      if (next < 0) {
+        sfn_decref(eff);
+        fail_state_err(e, f, "States.NoChoiceMatched", "No Matches!", 0);
+        return;
+      }
+      out = apply_path(e, f, &s->output_path, eff);
+      sfn_decref(eff);
+      if (out) exit_state(e, f, out, next);
+      return;
+    }
+    case SFN_STATE_WAIT: {
+      int64_t until = wait_until(e, f, s, eff);
+      if (until < 0 && e->status != SFN_EXEC_RUNNING) {
+        sfn_decref(eff);
+        return;
+      }
+      f->eff = eff;
+      f->wake = until;
+      f->phase = PH_TIMER;
+      return;
+    }
+    case SFN_STATE_TASK:
+      params = apply_template(e, f, s->parameters, eff);
+      sfn_decref(eff);
+      if (!params) return;
+      schedule_task(e, f, s, params);
+      return;
+    default: {
+      sfn_error err = {{0}, NULL, 0, 0};
+      sfn_decref(eff);
+      sfn_error_set(&err, "States.Runtime", "The %s state is not supported yet",
+                    state_type_names[s->type]);
+      fail_state(e, f, &err);
+      return;
+    }
+  }
+}
+
+static void wake_wait(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *out = apply_path(e, f, &s->output_path, f->eff);
+  if (out) exit_state(e, f, out, s->next);
+}
+
+/* ---- public API ---- */
+
+static sfn_value *arn(const sfn_exec_config *cfg, const char *kind, const char *a, const char *b) {
+  const char *part = cfg->partition ? cfg->partition : "aws";
+  const char *region = cfg->region ? cfg->region : "us-east-1";
+  const char *account = cfg->account ? cfg->account : "123456789012";
+  if (b) return fmt_string("arn:%s:states:%s:%s:%s:%s:%s", part, region, account, kind, a, b);
+  return fmt_string("arn:%s:states:%s:%s:%s:%s", part, region, account, kind, a);
+}
+
+sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_config *cfg,
+                       sfn_error *err) {
+  sfn_exec *e = sfn_malloc(sizeof *e);
+  sfn_value *ce = NULL, *cs = NULL;
+  if (!e) {
+    sfn_error_oom(err);
+    return NULL;
+  }
+  memset(e, 0, sizeof *e);
+  e->m = m;
+  e->record = cfg->record_history;
+  e->express = cfg->express;
+  e->now = e->start_ms = cfg->start_ms;
+  e->deadline = m->timeout_seconds > 0 ? cfg->start_ms + m->timeout_seconds * 1000 : -1;
+  e->env.random = cfg->random;
+  e->env.random_ud = cfg->random_ud;
+  e->env.rng_state = cfg->seed;
+  e->input = sfn_incref(input);
+  e->name = sfn_cstring(cfg->execution_name);
+  e->sm_name = sfn_cstring(cfg->state_machine_name);
+  e->region = sfn_cstring(cfg->region ? cfg->region : "us-east-1");
+  e->sm_arn = arn(cfg, "stateMachine", cfg->state_machine_name, NULL);
+  if (cfg->express) {
+    uint64_t r1 = sfn_eval_random(&e->env), r2 = sfn_eval_random(&e->env);
+    char uuid[40];
+    snprintf(uuid, sizeof uuid, "%08x-%04x-4%03x-%04x-%012llx", (unsigned)(r1 >> 32),
+             (unsigned)(r1 >> 16) & 0xFFFF, (unsigned)r1 & 0xFFF,
+             (unsigned)((r2 >> 48) & 0x3FFF) | 0x8000, (unsigned long long)(r2 & 0xFFFFFFFFFFFFULL));
+    e->exec_arn = fmt_string("arn:%s:states:%s:%s:express:%s:%s:%s", cfg->partition ? cfg->partition : "aws",
+                             cfg->region ? cfg->region : "us-east-1",
+                             cfg->account ? cfg->account : "123456789012", cfg->state_machine_name,
+                             cfg->execution_name, uuid);
+  } else {
+    e->exec_arn = arn(cfg, "execution", cfg->state_machine_name, cfg->execution_name);
+  }
+  e->role_arn = cfg->role_arn ? sfn_cstring(cfg->role_arn)
+                              : fmt_string("arn:%s:iam::%s:role/StepFunctionsRole",
+                                           cfg->partition ? cfg->partition : "aws",
+                                           cfg->account ? cfg->account : "123456789012");
+  ce = sfn_object_new(6);
+  cs = sfn_object_new(2);
+  if (!e->name || !e->sm_name || !e->region || !e->sm_arn || !e->exec_arn || !e->role_arn || !ce || !cs)
+    goto oom;
+  if (sfn_object_sets(ce, "Id", sfn_incref(e->exec_arn)) != SFN_OK ||
+      sfn_object_sets(ce, "Input", sfn_incref(input)) != SFN_OK ||
+      sfn_object_sets(ce, "StartTime", time_string(cfg->start_ms)) != SFN_OK ||
+      sfn_object_sets(ce, "Name", sfn_incref(e->name)) != SFN_OK ||
+      sfn_object_sets(ce, "RoleArn", sfn_incref(e->role_arn)) != SFN_OK ||
+      sfn_object_sets(ce, "RedriveCount", sfn_int(0)) != SFN_OK ||
+      sfn_object_sets(cs, "Id", sfn_incref(e->sm_arn)) != SFN_OK ||
+      sfn_object_sets(cs, "Name", sfn_incref(e->sm_name)) != SFN_OK)
+    goto oom;
+  e->ctx_execution = ce;
+  e->ctx_state_machine = cs;
+  ce = cs = NULL;
+  record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
+  e->main.m = m;
+  e->main.state = m->start;
+  e->main.input = sfn_incref(input);
+  e->main.phase = PH_ENTER;
+  e->main.last_event = 0;
+  if (e->oom) goto oom;
+  return e;
+oom:
+  sfn_decref(ce);
+  sfn_decref(cs);
+  sfn_exec_free(e);
+  sfn_error_oom(err);
+  return NULL;
+}
+
+void sfn_exec_free(sfn_exec *e) {
+  size_t i;
+  if (!e) return;
+  for (i = 0; i < e->nev; i++) {
+    sfn_decref(e->ev[i].payload);
+    sfn_decref(e->ev[i].error);
+    sfn_decref(e->ev[i].cause);
+  }
+  sfn_free(e->ev);
+  sfn_decref(e->main.input);
+  clear_wait(&e->main);
+  sfn_decref(e->input);
+  sfn_decref(e->output);
+  sfn_decref(e->error);
+  sfn_decref(e->cause);
+  sfn_decref(e->exec_arn);
+  sfn_decref(e->sm_arn);
+  sfn_decref(e->name);
+  sfn_decref(e->sm_name);
+  sfn_decref(e->role_arn);
+  sfn_decref(e->region);
+  sfn_decref(e->ctx_execution);
+  sfn_decref(e->ctx_state_machine);
+  sfn_free(e);
+}
+
+static void time_out(sfn_exec *e) {
+  e->now = e->deadline;
+  sfn_decref(e->error);
+  sfn_decref(e->cause);
+  e->error = sfn_cstring("States.Timeout");
+  e->cause = NULL;
+  record(e, EV_EXECUTION_TIMED_OUT, e->main.last_event, NULL, NULL, e->error, NULL);
+  clear_wait(&e->main);
+  finish(e, SFN_EXEC_TIMED_OUT);
+}
+
+int sfn_exec_run(sfn_exec *e, int64_t now) {
+  frame *f = &e->main;
+  if (now > e->now) e->now = now;
+  while (e->status == SFN_EXEC_RUNNING && !e->oom) {
+    if (e->deadline >= 0 && e->now >= e->deadline) {
+      time_out(e);
+      break;
+    }
+    if (f->phase == PH_ENTER) {
+      enter_state(e, f);
+    } else if (f->phase == PH_TIMER) {
+      if (f->wake > e->now) break;
+      wake_wait(e, f);
+    } else {
+      break;
+    }
+  }
+  return e->oom ? SFN_ERR : SFN_OK;
+}
+
+sfn_exec_status sfn_exec_status_of(const sfn_exec *e) { return e->status; }
+
+const char *sfn_exec_status_name(sfn_exec_status s) {
+  static const char *const names[] = {"RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"};
+  return names[s];
+}
+
+int64_t sfn_exec_wake_time(const sfn_exec *e) {
+  int64_t w = -1;
+  if (e->status != SFN_EXEC_RUNNING) return -1;
+  if (e->main.phase == PH_TIMER) w = e->main.wake;
+  if (e->deadline >= 0 && (w < 0 || e->deadline < w)) w = e->deadline;
+  return w;
+}
+
+int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
+  frame *f = &e->main;
+  if (e->status != SFN_EXEC_RUNNING || f->phase != PH_TASK_QUEUED) return SFN_NOTFOUND;
+  f->phase = PH_TASK_RUNNING;
+  out->id = f->task_id;
+  out->state = &f->m->states[f->state];
+  out->input = f->eff;
+  out->token = f->token;
+  out->attempt = f->attempt;
+  return SFN_OK;
+}
+
+static frame *task_frame(sfn_exec *e, uint64_t id) {
+  frame *f = &e->main;
+  if (e->status != SFN_EXEC_RUNNING) return NULL;
+  if ((f->phase == PH_TASK_RUNNING || f->phase == PH_TASK_QUEUED) && f->task_id == id) return f;
+  return NULL;
+}
+
+int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
+  frame *f = task_frame(e, id);
+  const sfn_state *s;
+  ev_type t;
+  if (!f) return SFN_NOTFOUND;
+  if (now > e->now) e->now = now;
+  if (e->deadline >= 0 && e->now >= e->deadline) {
+    time_out(e);
+    return SFN_OK;
+  }
+  s = &f->m->states[f->state];
+  t = s->task_kind == SFN_TASK_LAMBDA_FN ? EV_LAMBDA_SUCCEEDED
+      : s->task_kind == SFN_TASK_ACTIVITY ? EV_ACTIVITY_SUCCEEDED
+                                          : EV_TASK_SUCCEEDED;
+  if (over_limit(output)) {
+    sfn_value *ev, *cv;
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.",
+             sfn_str(s->resource));
+    ev = sfn_cstring("States.DataLimitExceeded");
+    cv = sfn_cstring(msg);
+    if (!ev || !cv) e->oom = 1;
+    f->last_event = record(e, t == EV_LAMBDA_SUCCEEDED ? EV_LAMBDA_FAILED
+                              : t == EV_ACTIVITY_SUCCEEDED ? EV_ACTIVITY_FAILED
+                                                           : EV_TASK_FAILED,
+                           f->last_event, s, NULL, ev, cv);
+    clear_wait(f);
+    fail_execution(e, f, ev, cv);
+    return e->oom ? SFN_ERR : SFN_OK;
+  }
+  f->last_event = record(e, t, f->last_event, s, output, NULL, NULL);
+  f->phase = PH_ENTER; /* placeholder until complete_with_result moves on */
+  complete_with_result(e, f, output);
+  return sfn_exec_run(e, e->now);
+}
+
+int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char *cause,
+                         int64_t now) {
+  frame *f = task_frame(e, id);
+  const sfn_state *s;
+  sfn_value *ev, *cv;
+  ev_type t;
+  if (!f) return SFN_NOTFOUND;
+  if (now > e->now) e->now = now;
+  s = &f->m->states[f->state];
+  t = s->task_kind == SFN_TASK_LAMBDA_FN ? EV_LAMBDA_FAILED
+      : s->task_kind == SFN_TASK_ACTIVITY ? EV_ACTIVITY_FAILED
+                                          : EV_TASK_FAILED;
+  ev = error ? sfn_cstring(error) : NULL;
+  cv = cause ? sfn_cstring(cause) : NULL;
+  f->last_event = record(e, t, f->last_event, s, NULL, ev, cv);
+  clear_wait(f);
+  fail_execution(e, f, ev, cv);
+  return SFN_OK;
+}
+
+int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now) {
+  if (e->status != SFN_EXEC_RUNNING) return SFN_NOTFOUND;
+  if (now > e->now) e->now = now;
+  sfn_decref(e->error);
+  sfn_decref(e->cause);
+  e->error = error ? sfn_cstring(error) : NULL;
+  e->cause = cause ? sfn_cstring(cause) : NULL;
+  record(e, EV_EXECUTION_ABORTED, e->main.last_event, NULL, NULL, e->error, e->cause);
+  clear_wait(&e->main);
+  finish(e, SFN_EXEC_ABORTED);
+  return SFN_OK;
+}
+
+sfn_value *sfn_exec_output(const sfn_exec *e) { return e->status == SFN_EXEC_SUCCEEDED ? e->output : NULL; }
+sfn_value *sfn_exec_error(const sfn_exec *e) { return e->error; }
+sfn_value *sfn_exec_cause(const sfn_exec *e) { return e->cause; }
+size_t sfn_exec_event_count(const sfn_exec *e) { return e->nev; }
+
+/* ---- API shapes ---- */
+
+static int set_json(sfn_value *o, const char *key, const sfn_value *v) {
+  size_t len;
+  char *txt = sfn_json_encode(v, &len, NULL);
+  sfn_value *s;
+  if (!txt) return SFN_ERR;
+  s = sfn_string(txt, len);
+  sfn_free(txt);
+  return sfn_object_sets(o, key, s);
+}
+
+static int set_details(sfn_value *o, const char *key) {
+  sfn_value *d = sfn_object_new(1);
+  if (!d) return SFN_ERR;
+  if (sfn_object_sets(d, "truncated", sfn_false()) != SFN_OK) return SFN_ERR;
+  return sfn_object_sets(o, key, d);
+}
+
+static double seconds(int64_t ms) { return (double)ms / 1000.0; }
+
+sfn_value *sfn_exec_describe(const sfn_exec *e) {
+  sfn_value *o = sfn_object_new(12);
+  int rc = SFN_OK;
+  if (!o) return NULL;
+  rc |= sfn_object_sets(o, "executionArn", sfn_incref(e->exec_arn));
+  rc |= sfn_object_sets(o, "stateMachineArn", sfn_incref(e->sm_arn));
+  rc |= sfn_object_sets(o, "name", sfn_incref(e->name));
+  rc |= sfn_object_sets(o, "status", sfn_cstring(sfn_exec_status_name(e->status)));
+  rc |= sfn_object_sets(o, "startDate", sfn_double(seconds(e->start_ms)));
+  if (e->status != SFN_EXEC_RUNNING) rc |= sfn_object_sets(o, "stopDate", sfn_double(seconds(e->stop_ms)));
+  rc |= set_json(o, "input", e->input);
+  rc |= set_details(o, "inputDetails");
+  if (e->status == SFN_EXEC_SUCCEEDED && e->output) {
+    rc |= set_json(o, "output", e->output);
+    rc |= set_details(o, "outputDetails");
+  }
+  if (e->error) rc |= sfn_object_sets(o, "error", sfn_incref(e->error));
+  if (e->cause) rc |= sfn_object_sets(o, "cause", sfn_incref(e->cause));
+  rc |= sfn_object_sets(o, "redriveCount", sfn_int(0));
+  if (rc != SFN_OK) {
+    sfn_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+static const char *event_type_name(const event *v, char *buf, size_t n) {
+  static const char *const fixed[] = {
+      "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
+      "ExecutionAborted", NULL, NULL, "TaskScheduled", "TaskStarted", "TaskSucceeded",
+      "TaskFailed", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+      "LambdaFunctionSucceeded", "LambdaFunctionFailed", "ActivityScheduled", "ActivityStarted",
+      "ActivitySucceeded", "ActivityFailed", NULL};
+  if (v->type == EV_STATE_ENTERED || v->type == EV_STATE_EXITED) {
+    snprintf(buf, n, "%sState%s", state_type_names[type_event(v->state)],
+             v->type == EV_STATE_ENTERED ? "Entered" : "Exited");
+    return buf;
+  }
+  return fixed[v->type];
+}
+
+static int add_resource(sfn_value *d, const sfn_state *s, const sfn_exec *e) {
+  int rc = SFN_OK;
+  if (s->task_kind == SFN_TASK_SERVICE) {
+    rc |= sfn_object_sets(d, "resourceType", sfn_incref(s->resource_type));
+    rc |= sfn_object_sets(d, "resource", sfn_incref(s->resource_name));
+  } else {
+    rc |= sfn_object_sets(d, "resourceType", sfn_cstring("generic"));
+    rc |= sfn_object_sets(d, "resource", sfn_incref(s->resource));
+  }
+  (void)e;
+  return rc;
+}
+
+static int add_error_cause(sfn_value *d, const event *v) {
+  int rc = SFN_OK;
+  if (v->error) rc |= sfn_object_sets(d, "error", sfn_incref(v->error));
+  if (v->cause) rc |= sfn_object_sets(d, "cause", sfn_incref(v->cause));
+  return rc;
+}
+
+sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
+  const event *v = &e->ev[i];
+  char tbuf[64];
+  const char *tname = event_type_name(v, tbuf, sizeof tbuf);
+  sfn_value *o = sfn_object_new(5), *d = NULL;
+  const char *dkey = NULL;
+  int rc = SFN_OK;
+  if (!o) return NULL;
+  rc |= sfn_object_sets(o, "timestamp", sfn_double(seconds(v->ts)));
+  rc |= sfn_object_sets(o, "type", sfn_cstring(tname));
+  rc |= sfn_object_sets(o, "id", sfn_int(v->id));
+  rc |= sfn_object_sets(o, "previousEventId", sfn_int(v->prev));
+  d = sfn_object_new(4);
+  if (!d) goto fail;
+  switch ((ev_type)v->type) {
+    case EV_EXECUTION_STARTED:
+      dkey = "executionStartedEventDetails";
+      rc |= set_json(d, "input", v->payload);
+      rc |= set_details(d, "inputDetails");
+      rc |= sfn_object_sets(d, "roleArn", sfn_incref(e->role_arn));
+      break;
+    case EV_EXECUTION_SUCCEEDED:
+      dkey = "executionSucceededEventDetails";
+      rc |= set_json(d, "output", v->payload);
+      rc |= set_details(d, "outputDetails");
+      break;
+    case EV_EXECUTION_FAILED: dkey = "executionFailedEventDetails"; rc |= add_error_cause(d, v); break;
+    case EV_EXECUTION_TIMED_OUT: dkey = "executionTimedOutEventDetails"; rc |= add_error_cause(d, v); break;
+    case EV_EXECUTION_ABORTED: dkey = "executionAbortedEventDetails"; rc |= add_error_cause(d, v); break;
+    case EV_STATE_ENTERED:
+      dkey = "stateEnteredEventDetails";
+      rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
+      rc |= set_json(d, "input", v->payload);
+      rc |= set_details(d, "inputDetails");
+      break;
+    case EV_STATE_EXITED:
+      dkey = "stateExitedEventDetails";
+      rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
+      rc |= set_json(d, "output", v->payload);
+      rc |= set_details(d, "outputDetails");
+      break;
+    case EV_TASK_SCHEDULED:
+      dkey = "taskScheduledEventDetails";
+      rc |= add_resource(d, v->state, e);
+      rc |= sfn_object_sets(d, "region", sfn_incref(e->region));
+      rc |= set_json(d, "parameters", v->payload);
+      break;
+    case EV_TASK_STARTED: dkey = "taskStartedEventDetails"; rc |= add_resource(d, v->state, e); break;
+    case EV_TASK_SUCCEEDED:
+      dkey = "taskSucceededEventDetails";
+      rc |= add_resource(d, v->state, e);
+      rc |= set_json(d, "output", v->payload);
+      rc |= set_details(d, "outputDetails");
+      break;
+    case EV_TASK_FAILED:
+      dkey = "taskFailedEventDetails";
+      rc |= add_resource(d, v->state, e);
+      rc |= add_error_cause(d, v);
+      break;
+    case EV_LAMBDA_SCHEDULED:
+    case EV_ACTIVITY_SCHEDULED:
+      dkey = v->type == EV_LAMBDA_SCHEDULED ? "lambdaFunctionScheduledEventDetails"
+                                            : "activityScheduledEventDetails";
+      rc |= sfn_object_sets(d, "resource", sfn_incref(v->state->resource));
+      rc |= set_json(d, "input", v->payload);
+      rc |= set_details(d, "inputDetails");
+      break;
+    case EV_ACTIVITY_STARTED:
+      dkey = "activityStartedEventDetails";
+      rc |= sfn_object_sets(d, "workerName", sfn_cstring("sfn"));
+      break;
+    case EV_LAMBDA_SUCCEEDED:
+    case EV_ACTIVITY_SUCCEEDED:
+      dkey = v->type == EV_LAMBDA_SUCCEEDED ? "lambdaFunctionSucceededEventDetails"
+                                            : "activitySucceededEventDetails";
+      rc |= set_json(d, "output", v->payload);
+      rc |= set_details(d, "outputDetails");
+      break;
+    case EV_LAMBDA_FAILED:
+    case EV_ACTIVITY_FAILED:
+      dkey = v->type == EV_LAMBDA_FAILED ? "lambdaFunctionFailedEventDetails" : "activityFailedEventDetails";
+      rc |= add_error_cause(d, v);
+      break;
+    default: break;
+  }
+  if (dkey) {
+    rc |= sfn_object_sets(o, dkey, d);
+    d = NULL;
+  }
+  sfn_decref(d);
+  if (rc != SFN_OK) goto fail;
+  return o;
+fail:
+  sfn_decref(o);
+  return NULL;
+}

@@ -1,0 +1,89 @@
+/*
+ * sfn_exec.h: one execution of a compiled machine, advanced step by step.
+ *
+ * Sans-I/O: the host supplies the time (`now`, ms since the epoch) and the
+ * results of Task states.  sfn_exec_run advances every branch as far as it
+ * can at `now`; then the execution has ended, or waits for tasks the host
+ * must run (sfn_exec_take_task) and/or a timer (sfn_exec_wake_time).
+ *
+ * History is kept as compact records and turned into the API's event shape
+ * (GetExecutionHistory) only when asked (sfn_exec_event).
+ */
+#ifndef SFN_EXEC_H
+#define SFN_EXEC_H
+
+#include "sfn_machine.h"
+
+typedef enum sfn_exec_status {
+  SFN_EXEC_RUNNING = 0,
+  SFN_EXEC_SUCCEEDED,
+  SFN_EXEC_FAILED,
+  SFN_EXEC_TIMED_OUT,
+  SFN_EXEC_ABORTED
+} sfn_exec_status;
+
+typedef struct sfn_exec_config {
+  const char *execution_name;     /* required */
+  const char *state_machine_name; /* required */
+  const char *account;            /* default "123456789012" */
+  const char *region;             /* default "us-east-1" */
+  const char *partition;          /* default "aws" */
+  const char *role_arn;           /* default arn:aws:iam::<account>:role/sfn */
+  int express;                    /* EXPRESS state machine */
+  int64_t start_ms;               /* start time */
+  int record_history;             /* keep history events */
+  uint64_t (*random)(void *ud);   /* random source (task tokens, UUID, MathRandom) */
+  void *random_ud;
+  uint64_t seed;                  /* seed for the built-in generator when random is NULL */
+} sfn_exec_config;
+
+/* A task the host must run. */
+typedef struct sfn_task_request {
+  uint64_t id;
+  const sfn_state *state; /* name, resource, kind */
+  sfn_value *input;       /* effective input (borrowed until the task completes) */
+  sfn_value *token;       /* task token (string, borrowed) */
+  int attempt;            /* 1 for the first attempt */
+} sfn_task_request;
+
+typedef struct sfn_exec sfn_exec;
+
+/* Start an execution (records ExecutionStarted).  input is borrowed.
+ * NULL with err on OOM or input over the size limit. */
+sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_config *cfg,
+                       sfn_error *err);
+void sfn_exec_free(sfn_exec *e);
+
+/* Advance everything runnable at `now`.  SFN_ERR only on OOM. */
+int sfn_exec_run(sfn_exec *e, int64_t now);
+
+sfn_exec_status sfn_exec_status_of(const sfn_exec *e);
+const char *sfn_exec_status_name(sfn_exec_status s);
+
+/* Earliest pending timer (ms), or -1 when none. */
+int64_t sfn_exec_wake_time(const sfn_exec *e);
+
+/* Hand the next scheduled task to the host (SFN_OK), or SFN_NOTFOUND. */
+int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out);
+
+/* Complete a task.  output is borrowed.  SFN_NOTFOUND for an unknown id. */
+int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now);
+int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char *cause,
+                         int64_t now);
+
+/* Stop a running execution (ABORTED). */
+int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now);
+
+/* DescribeExecution's fields as an object (new reference). */
+sfn_value *sfn_exec_describe(const sfn_exec *e);
+/* Output (borrowed, NULL unless SUCCEEDED), error and cause (borrowed, may be NULL). */
+sfn_value *sfn_exec_output(const sfn_exec *e);
+sfn_value *sfn_exec_error(const sfn_exec *e);
+sfn_value *sfn_exec_cause(const sfn_exec *e);
+
+/* History. */
+size_t sfn_exec_event_count(const sfn_exec *e);
+/* Event i (0-based) in GetExecutionHistory's shape (new reference). */
+sfn_value *sfn_exec_event(const sfn_exec *e, size_t i);
+
+#endif

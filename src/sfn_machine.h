@@ -1,0 +1,104 @@
+/*
+ * sfn_machine.h: the compiled form of an ASL definition (JSONPath flavour).
+ *
+ * sfn_machine_compile validates the definition (sfn_validate) and turns it
+ * into an array of states with resolved transitions, precompiled paths,
+ * payload templates, Choice rules and intrinsic calls, so that execution
+ * does no parsing.  Parallel branches and Map processors are nested
+ * machines.  A machine is immutable after compilation and may be shared by
+ * any number of executions.
+ */
+#ifndef SFN_MACHINE_H
+#define SFN_MACHINE_H
+
+#include "sfn_choice.h"
+#include "sfn_intrinsic.h"
+#include "sfn_path.h"
+#include "sfn_template.h"
+#include "sfn_validate.h"
+
+typedef enum sfn_state_type {
+  SFN_STATE_PASS,
+  SFN_STATE_TASK,
+  SFN_STATE_CHOICE,
+  SFN_STATE_WAIT,
+  SFN_STATE_SUCCEED,
+  SFN_STATE_FAIL,
+  SFN_STATE_PARALLEL,
+  SFN_STATE_MAP
+} sfn_state_type;
+
+/* An optional path field: absent (the default applies), null, or a path. */
+typedef enum { SFN_FIELD_ABSENT = 0, SFN_FIELD_NULL, SFN_FIELD_SET } sfn_field_mode;
+
+typedef struct sfn_opt_path {
+  sfn_field_mode mode;
+  sfn_path *path;
+} sfn_opt_path;
+
+/* A string field that may come from a path or an intrinsic (Fail ErrorPath/CausePath). */
+typedef struct sfn_dyn_string {
+  sfn_value *literal;   /* Error / Cause */
+  sfn_path *path;       /* ErrorPath / CausePath as a path */
+  sfn_intrinsic *call;  /* ... or as an intrinsic call */
+  sfn_value *path_text; /* the path/call text, for messages */
+} sfn_dyn_string;
+
+typedef enum { SFN_TASK_GENERIC = 0, SFN_TASK_LAMBDA_FN, SFN_TASK_ACTIVITY, SFN_TASK_SERVICE } sfn_task_kind;
+typedef enum { SFN_WAIT_SECONDS, SFN_WAIT_TIMESTAMP, SFN_WAIT_SECONDS_PATH, SFN_WAIT_TIMESTAMP_PATH } sfn_wait_kind;
+
+typedef struct sfn_machine sfn_machine;
+
+typedef struct sfn_state {
+  sfn_value *name; /* SFN_STRING */
+  sfn_state_type type;
+  int uses_context; /* some field of the state mentions `$$` */
+  long next; /* index of Next, -1 for End (or none) */
+  sfn_opt_path input_path, output_path, result_path;
+  sfn_template *parameters;      /* Parameters (also Map's ItemSelector) */
+  sfn_template *result_selector; /* ResultSelector */
+  sfn_value *result;             /* Pass Result, or NULL */
+
+  /* Task */
+  sfn_value *resource;      /* full ARN */
+  sfn_task_kind task_kind;
+  sfn_value *resource_type; /* e.g. "lambda" for arn:aws:states:::lambda:invoke */
+  sfn_value *resource_name; /* e.g. "invoke" */
+  int wait_for_token;       /* .waitForTaskToken */
+
+  /* Choice */
+  sfn_choice *choice;
+  long *choice_next; /* per top-level rule */
+  long default_next; /* -1 when no Default */
+
+  /* Wait */
+  sfn_wait_kind wait_kind;
+  int64_t wait_seconds;
+  sfn_value *wait_timestamp; /* the literal string */
+  int64_t wait_timestamp_ms;
+  sfn_path *wait_path;
+
+  /* Fail */
+  sfn_dyn_string fail_error, fail_cause;
+} sfn_state;
+
+struct sfn_machine {
+  sfn_value *def; /* the definition (kept alive: states borrow from it) */
+  sfn_state *states;
+  size_t n;
+  long start;
+  int64_t timeout_seconds; /* 0 = none */
+};
+
+/* Compile def (borrowed; the machine keeps a reference).  On an invalid
+ * definition: NULL, err->code "InvalidDefinition" and AWS's message, and
+ * diags (if not NULL) filled.  Features not supported yet: NULL with
+ * err->code "UnsupportedFeature". */
+sfn_machine *sfn_machine_compile(sfn_value *def, const sfn_validate_opts *opts,
+                                 sfn_diagnostics *diags, sfn_error *err);
+void sfn_machine_free(sfn_machine *m);
+
+/* Index of the state with that name, or -1. */
+long sfn_machine_find(const sfn_machine *m, const char *name, size_t len);
+
+#endif
