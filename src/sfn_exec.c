@@ -233,12 +233,13 @@ static sfn_value *apply_path(sfn_exec *e, frame *f, const sfn_opt_path *opt, sfn
   sfn_value *out = NULL;
   sfn_error err = {{0}, NULL, 0, 0};
   int rc;
-  if (opt->mode == SFN_FIELD_ABSENT || sfn_path_is_root(opt->path)) return sfn_incref(v);
+  if (opt->mode == SFN_FIELD_ABSENT) return sfn_incref(v);
   if (opt->mode == SFN_FIELD_NULL) {
     out = sfn_object_new(0);
     if (!out) e->oom = 1;
     return out;
   }
+  if (sfn_path_is_root(opt->path)) return sfn_incref(v);
   e->env.input = v;
   rc = sfn_path_eval(opt->path, &e->env, &out, &err);
   if (rc == SFN_OK) return out;
