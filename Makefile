@@ -22,7 +22,7 @@ HAVE_LUA54  := $(shell command -v lua5.4 >/dev/null 2>&1 && echo yes)
 HAVE_LUAJIT := $(shell command -v luajit >/dev/null 2>&1 && echo yes)
 TARGETS = $(if $(HAVE_LUA54),build/lua5.4/sfn/core.so) $(if $(HAVE_LUAJIT),build/luajit/sfn/core.so)
 
-.PHONY: all test test-lua5.4 test-luajit asan fuzz bench clean rock-build rock-install conformance
+.PHONY: all check deps test test-lua5.4 test-luajit asan fuzz bench clean rock-build rock-install conformance
 
 all: $(TARGETS)
 
@@ -45,6 +45,15 @@ rock-install:
 	cp lua/sfn/*.lua $(INST_LUADIR)/sfn/
 
 # ---- tests ----
+# README's test command: install what is missing, build, run every spec.
+check:
+	@tools/install-deps
+	@$(MAKE) --no-print-directory all
+	@tools/run-tests
+
+deps:
+	@tools/install-deps
+
 test: all
 	@tools/run-tests
 
