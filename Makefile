@@ -22,7 +22,7 @@ HAVE_LUA54  := $(shell command -v lua5.4 >/dev/null 2>&1 && echo yes)
 HAVE_LUAJIT := $(shell command -v luajit >/dev/null 2>&1 && echo yes)
 TARGETS = $(if $(HAVE_LUA54),build/lua5.4/sfn/core.so) $(if $(HAVE_LUAJIT),build/luajit/sfn/core.so)
 
-.PHONY: all check deps test test-lua5.4 test-luajit asan fuzz bench clean rock-build rock-install conformance
+.PHONY: all check demo deps test test-lua5.4 test-luajit asan fuzz bench clean rock-build rock-install conformance
 
 all: $(TARGETS)
 
@@ -53,6 +53,13 @@ check:
 
 deps:
 	@tools/install-deps
+
+# README's main command: the demo workflow, locally.
+demo:
+	@tools/install-deps
+	@$(MAKE) --no-print-directory all
+	@LUA_PATH="$(CURDIR)/lua/?.lua;$(CURDIR)/lua/?/init.lua;;" LUA_CPATH="$(CURDIR)/build/lua5.4/?.so;;" \
+	  lua5.4 examples/demo.lua
 
 test: all
 	@tools/run-tests
