@@ -134,7 +134,28 @@ static int path_valid(sfn_vctx *v, const sfn_value *val, sfn_path_kind kind) {
   }
   if (!strcmp(e.code, "OutOfMemory")) v->oom = 1;
   sfn_error_clear(&e);
-  return is_variable_ref(sfn_str(val), sfn_strlen(val));
+  return kind == SFN_PATH_ANY && is_variable_ref(sfn_str(val), sfn_strlen(val));
+}
+
+/* An intrinsic call with a `$name` variable argument (outside quoted
+ * literals): variables (Assign) are not modelled, so such a call is taken as
+ * valid rather than rejected. */
+static int has_variable_arg(const char *s, size_t n) {
+  size_t i;
+  int quoted = 0;
+  for (i = 0; i < n; i++) {
+    if (quoted) {
+      if (s[i] == '\\')
+        i++;
+      else if (s[i] == '\'')
+        quoted = 0;
+    } else if (s[i] == '\'') {
+      quoted = 1;
+    } else if (s[i] == '$' && is_variable_ref(s + i, n - i)) {
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static int intrinsic_valid(sfn_vctx *v, const sfn_value *val) {
@@ -149,7 +170,7 @@ static int intrinsic_valid(sfn_vctx *v, const sfn_value *val) {
   }
   if (!strcmp(e.code, "OutOfMemory")) v->oom = 1;
   sfn_error_clear(&e);
-  return 0;
+  return has_variable_arg(sfn_str(val), sfn_strlen(val));
 }
 
 /* A string or null field holding a path of the given kind. */
@@ -199,11 +220,10 @@ static void check_template(sfn_vctx *v, const sfn_value *val) {
   }
 }
 
-/* An object-valued template field (JSONata: any value). */
+/* A template field (any JSON value; JSONata fields are not parsed). */
 static void check_template_field(sfn_vctx *v, const char *field, const sfn_value *val, int lang) {
   size_t m;
   if (lang == VX_JSONATA) return;
-  if (!vx_want(v, val, VX_T_OBJECT, field)) return;
   m = vx_push(v, "/");
   vx_push(v, field);
   check_template(v, val);
@@ -653,6 +673,7 @@ static void check_map_object(sfn_vctx *v, const char *field, const sfn_value *va
         const sfn_value *it = sfn_object_gets(x, "InputType");
         size_t mr = vx_push(v, "/ReaderConfig");
         if (it) check_enum(v, "InputType", it, input_type_values);
+        check_exclusive(v, x, "MaxItems", "MaxItemsPath");
         vx_pop(v, mr);
       }
     } else if (!strcmp(k, "WriterConfig")) {
