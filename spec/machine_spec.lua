@@ -60,8 +60,9 @@ end)
 
 describe("machine:run data flow", function()
   it("applies InputPath, Parameters, ResultPath and OutputPath in AWS's order", function()
-    local r = run({ A = { Type = "Pass", InputPath = "$.in", Parameters = { ["v.$"] = "$.x", k = 1 },
-      ResultPath = "$.res", OutputPath = "$.res", End = true } }, '{"in":{"x":7},"other":true}')
+    local m = assert(sfn.machine([[{"StartAt":"A","States":{"A":{"Type":"Pass","InputPath":"$.in",
+      "Parameters":{"v.$":"$.x","k":1},"ResultPath":"$.res","OutputPath":"$.res","End":true}}}]]))
+    local r = assert(m:run('{"in":{"x":7},"other":true}'))
     assert.are.equal("SUCCEEDED", r.status)
     assert.are.equal('{"v":7,"k":1}', r.output)
   end)
