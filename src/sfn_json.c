@@ -674,6 +674,36 @@ void sfn_json_encode_string(sfn_buf *b, const char *s, size_t len) { (void)encod
 static int shortest_digits(double d, char *digits, int *ndigits) {
   char tmp[40];
   int prec, n = 0, i, k = 0, e;
+  double a = fabs(d);
+  /* Fast path: the fewest fraction digits f such that round(a * 10^f),
+   * below 10^15, divided by 10^f reads back as a.  Both operations are
+   * exact or correctly rounded here (an integer below 2^53, an exact power
+   * of ten), and a decimal of at most 15 digits that reads back as a is
+   * the only one of its length, so this is the shortest form. */
+  if (a >= 1e-7 && a < 1e15) {
+    int f;
+    for (f = 0; f <= 22; f++) {
+      double m = floor(a * pow10_tab[f] + 0.5);
+      if (m >= 1e15) break;
+      if (m / pow10_tab[f] == a) {
+        char rev[24];
+        uint64_t u = (uint64_t)m;
+        int r = 0;
+        do {
+          rev[r++] = (char)('0' + u % 10);
+          u /= 10;
+        } while (u);
+        e = r - 1 - f;
+        while (r > 1 && rev[0] == '0') { /* drop trailing zeros */
+          memmove(rev, rev + 1, (size_t)--r);
+        }
+        for (i = 0; i < r; i++) digits[i] = rev[r - 1 - i];
+        digits[r] = '\0';
+        *ndigits = r;
+        return e;
+      }
+    }
+  }
   /* For normal doubles any decimal of <= 15 significant digits that reads
    * back as d is what %.15g finds (DBL_DIG); subnormals have fewer
    * significant bits, so there we search from two digits up (Java prints
