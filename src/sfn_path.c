@@ -345,6 +345,7 @@ static int parse_bracket(cparser *cp, steps *st, int scan) {
       s->n = n;
       return SFN_OK;
     }
+    if (at_end(cp)) return fail(cp, "unterminated '['");
     return fail(cp, "unexpected character '%c' at position %zu", cur(cp), cp->pos);
   }
   if (at_end(cp)) return fail(cp, "unterminated '['");
