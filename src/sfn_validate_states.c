@@ -134,7 +134,7 @@ static int path_valid(sfn_vctx *v, const sfn_value *val, sfn_path_kind kind) {
   }
   if (!strcmp(e.code, "OutOfMemory")) v->oom = 1;
   sfn_error_clear(&e);
-  return kind == SFN_PATH_ANY && is_variable_ref(sfn_str(val), sfn_strlen(val));
+  return is_variable_ref(sfn_str(val), sfn_strlen(val));
 }
 
 /* An intrinsic call with a `$name` variable argument (outside quoted
@@ -177,7 +177,11 @@ static int intrinsic_valid(sfn_vctx *v, const sfn_value *val) {
 static void check_path_field(sfn_vctx *v, const char *field, const sfn_value *val,
                              sfn_path_kind kind, int nullable) {
   if (!vx_want(v, val, VX_T_STRING | (nullable ? VX_T_NULL : 0), field)) return;
-  if (val->type == SFN_NULL || path_valid(v, val, kind)) return;
+  if (val->type == SFN_NULL) return;
+  /* variables may be read through any path field except ResultPath */
+  if (path_valid(v, val, kind) &&
+      (strcmp(field, "ResultPath") || !is_variable_ref(sfn_str(val), sfn_strlen(val))))
+    return;
   if (kind == SFN_PATH_REFERENCE)
     vx_schema(v, field, "The value for the field '%s' must be a valid ReferencePath", field);
   else
