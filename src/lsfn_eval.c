@@ -85,7 +85,9 @@ static sfn_path *arg_path(lua_State *L, int idx, sfn_path_kind kind, sfn_error *
 
 static int l_path_compile(lua_State *L) {
   sfn_error err = {{0}, NULL, 0, 0};
-  sfn_path *p = arg_path(L, 1, arg_kind(L, 2), &err);
+  sfn_path *p;
+  lua_settop(L, 2);
+  p = arg_path(L, 1, arg_kind(L, 2), &err);
   if (!p) return lsfn_fail(L, &err);
   lua_pushstring(L, sfn_path_normalized(p));
   return 1;
@@ -97,6 +99,7 @@ static int l_path_eval(lua_State *L) {
   sfn_value *out = NULL;
   sfn_path *p;
   int rc;
+  lua_settop(L, 4); /* holders go above the arguments */
   memset(&env, 0, sizeof env);
   if (!(p = arg_path(L, 1, arg_kind(L, 4), &err))) return lsfn_fail(L, &err);
   if (!(env.input = arg_json(L, 2, &err))) return lsfn_fail(L, &err);
@@ -116,6 +119,7 @@ static int l_path_explain(lua_State *L) {
   sfn_value *doc;
   sfn_path *p;
   sfn_buf b;
+  lua_settop(L, 2);
   if (!(p = arg_path(L, 1, SFN_PATH_ANY, &err))) return lsfn_fail(L, &err);
   if (!(doc = arg_json(L, 2, &err))) return lsfn_fail(L, &err);
   sfn_buf_init(&b);
@@ -134,6 +138,7 @@ static int l_path_set(lua_State *L) {
   sfn_error err = {{0}, NULL, 0, 0};
   sfn_value *doc, *val, *out = NULL;
   sfn_path *p;
+  lua_settop(L, 3);
   if (!(p = arg_path(L, 1, SFN_PATH_REFERENCE, &err))) return lsfn_fail(L, &err);
   if (!(doc = arg_json(L, 2, &err))) return lsfn_fail(L, &err);
   if (!(val = arg_json(L, 3, &err))) return lsfn_fail(L, &err);
@@ -148,6 +153,7 @@ static int l_template_eval(lua_State *L) {
   sfn_value *tpl, *out = NULL;
   sfn_template *t;
   ptr_holder *h;
+  lua_settop(L, 3); /* holders go above the arguments */
   memset(&env, 0, sizeof env);
   if (!(tpl = arg_json(L, 1, &err))) return lsfn_fail(L, &err);
   if (!(env.input = arg_json(L, 2, &err))) return lsfn_fail(L, &err);
