@@ -3,8 +3,9 @@
  * encoder back to text (rules and the double format in sfn_json.h).
  *
  * Decoder: recursive descent over a byte range with an explicit depth
- * counter.  Array items are collected on a parser-wide value stack and each
- * array is allocated once at its exact size when it closes.  Strings without
+ * counter.  Array items and object key/value pairs are collected on a
+ * parser-wide value stack, and each container is allocated once at its
+ * exact size when it closes.  Strings without
  * escapes are copied once, straight into their sfn_value; strings with
  * escapes are decoded straight into a value allocated at the raw length.
  * Line and column are computed only when an error is reported.
@@ -77,7 +78,7 @@ typedef struct parser {
   const unsigned char *start, *p, *end;
   int depth;
   sfn_error *err;
-  /* Stack of array items not yet placed in their array. */
+  /* Array items and object keys/values not yet placed in their container. */
   sfn_value **stack;
   size_t sp, scap;
 } parser;
@@ -475,53 +476,96 @@ fail:
   return NULL;
 }
 
+/*
+ * Build an object from the n key/value pairs on the stack at base (keys are
+ * string values).  Duplicate keys: the last value wins, at the first key's
+ * position.  The pairs are consumed, also on failure.
+ */
+static sfn_value *build_object(parser *ps, size_t base, size_t n) {
+  sfn_value **st = ps->stack + base, *o = sfn_object_new(n);
+  size_t i, j, placed = 0;
+  if (!o) {
+    stack_drop(ps, base);
+    return fail_oom(ps);
+  }
+  if (n <= 8) {
+    /* Small objects have no lookup index: fill the members directly. */
+    for (i = 0; i < n; i++) {
+      sfn_value *k = st[2 * i], *v = st[2 * i + 1];
+      for (j = 0; j < placed; j++) {
+        sfn_value *pk = o->u.o.m[j].key;
+        if (pk->u.s.len == k->u.s.len && memcmp(pk->u.s.data, k->u.s.data, k->u.s.len) == 0)
+          break;
+      }
+      if (j < placed) {
+        sfn_decref(o->u.o.m[j].val);
+        o->u.o.m[j].val = v;
+        sfn_decref(k);
+      } else {
+        o->u.o.m[placed].key = k;
+        o->u.o.m[placed].val = v;
+        placed++;
+      }
+    }
+    o->u.o.n = (uint32_t)placed;
+    ps->sp = base;
+    return o;
+  }
+  for (i = 0; i < n; i++) {
+    sfn_value *k = st[2 * i], *v = st[2 * i + 1];
+    int rc;
+    st[2 * i + 1] = NULL;
+    rc = sfn_object_setk(o, k, v); /* steals v, even on failure */
+    sfn_decref(k);
+    st[2 * i] = NULL;
+    if (rc != SFN_OK) {
+      for (j = i + 1; j < n; j++) {
+        sfn_decref(st[2 * j]);
+        sfn_decref(st[2 * j + 1]);
+      }
+      ps->sp = base;
+      sfn_decref(o);
+      return fail_oom(ps);
+    }
+  }
+  ps->sp = base;
+  return o;
+}
+
 /* Parse an object (ps->p at '{'). */
 static sfn_value *parse_object(parser *ps) {
-  sfn_value *o = sfn_object_new(0), *v, *k;
-  if (!o) return fail_oom(ps);
+  size_t base = ps->sp;
+  sfn_value *v, *k;
   ps->p++;
   skip_ws(ps);
   if (ps->p < ps->end && *ps->p == '}') {
     ps->p++;
-    return o;
+    v = sfn_object_new(0);
+    return v ? v : fail_oom(ps);
   }
   for (;;) {
-    const unsigned char *body, *close;
-    int escaped;
     if (ps->p >= ps->end || *ps->p != '"') {
       fail_unexpected(ps, ps->p);
       goto fail;
     }
-    body = ps->p + 1;
-    if (scan_string(ps, body, &close, &escaped) != SFN_OK) goto fail;
-    if (escaped) {
-      k = parse_string(ps);
-      if (!k) goto fail;
-    } else {
-      k = NULL;
-      ps->p = close + 1;
+    k = parse_string(ps);
+    if (!k) goto fail;
+    if (stack_push(ps, k) != SFN_OK) {
+      sfn_decref(k);
+      fail_oom(ps);
+      goto fail;
     }
     skip_ws(ps);
     if (ps->p >= ps->end || *ps->p != ':') {
-      sfn_decref(k);
       fail_unexpected(ps, ps->p);
       goto fail;
     }
     ps->p++;
     skip_ws(ps);
     v = parse_value(ps);
-    if (!v) {
-      sfn_decref(k);
-      goto fail;
-    }
-    if (k) {
-      int rc = sfn_object_setk(o, k, v);
-      sfn_decref(k);
-      if (rc != SFN_OK) {
-        fail_oom(ps);
-        goto fail;
-      }
-    } else if (sfn_object_set(o, (const char *)body, (size_t)(close - body), v) != SFN_OK) {
+    if (!v) goto fail;
+    if (stack_push(ps, v) != SFN_OK) {
+      sfn_decref(v);
       fail_oom(ps);
       goto fail;
     }
@@ -536,9 +580,9 @@ static sfn_value *parse_object(parser *ps) {
     goto fail;
   }
   ps->p++;
-  return o;
+  return build_object(ps, base, (ps->sp - base) / 2);
 fail:
-  sfn_decref(o);
+  stack_drop(ps, base);
   return NULL;
 }
 
