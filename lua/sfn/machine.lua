@@ -194,7 +194,11 @@ function _M.validate(definition, opts)
     error("bad argument #1 to 'validate' (string or table expected, got " .. td .. ")", 2)
   end
   opts = check_opts(opts, 2, "validate")
-  return core.validate(definition, { type = opts.type })
+  local res = core.validate(definition, { type = opts.type })
+  if type(res) == "table" and type(res.diagnostics) == "table" then
+    setmetatable(res.diagnostics, core.array_mt)
+  end
+  return res
 end
 
 _M.Machine = Machine
