@@ -124,6 +124,13 @@ describe("sfn.intrinsic", function()
         [[{"StateMachine":{"Name":"m"}}]]))
     end)
 
+    it("compiles workflow variable references and reports them unsupported when run", function()
+      assert.is_true(core.intrinsic_compile("States.Format('{} {}', $name, $info.role)"))
+      local code, msg = fails("States.Base64Encode($rawString)")
+      assert.are.equal("States.Runtime", code)
+      assert.are.equal("The variable reference '$rawString' cannot be evaluated: workflow variables are not supported", msg)
+    end)
+
     it("passes an explicit null through", function()
       assert.are.equal([["null"]], ev("States.Format('{}', $.n)", [[{"n":null}]]))
     end)

@@ -30,13 +30,17 @@
 #define MAX_DEPTH 64   /* nested calls; AWS documents 10, this only guards the C stack */
 #define STACK_ARGS 8   /* arguments evaluated without a heap array */
 
-typedef enum { N_LIT, N_PATH, N_CALL } node_kind;
+typedef enum { N_LIT, N_PATH, N_VAR, N_CALL } node_kind;
 
 typedef struct node {
   node_kind kind;
   union {
     sfn_value *lit;
     sfn_path *path;
+    struct {
+      char *name; /* "$name" as written */
+      sfn_path *sub; /* the steps after the name, as a `$...` path */
+    } var;
     struct {
       const sfn_idef *def;
       sfn_ifmt *fmt; /* States.Format with a literal template */
@@ -69,6 +73,10 @@ static void node_clear(node *n) {
   switch (n->kind) {
   case N_LIT: sfn_decref(n->u.lit); break;
   case N_PATH: sfn_path_free(n->u.path); break;
+  case N_VAR:
+    sfn_free(n->u.var.name);
+    sfn_path_free(n->u.var.sub);
+    break;
   case N_CALL:
     for (i = 0; i < n->u.call.nargs; i++) node_clear(&n->u.call.args[i]);
     sfn_free(n->u.call.args);
@@ -115,12 +123,11 @@ static int syntax(parser *p, const char *what) {
 }
 
 /* A string literal starting at the opening quote: decode it into *out. */
-static int parse_string(parser *p, sfn_value **out, size_t *raw_start, size_t *raw_len) {
+static int parse_string(parser *p, sfn_value **out) {
   sfn_buf b;
   size_t i;
   sfn_buf_init(&b);
   p->pos++; /* opening quote */
-  *raw_start = p->pos;
   for (i = p->pos; i < p->len; i++) {
     char c = p->s[i];
     if (c == '\'') break;
@@ -142,7 +149,6 @@ static int parse_string(parser *p, sfn_value **out, size_t *raw_start, size_t *r
     p->pos = p->len;
     return syntax(p, "unterminated string literal");
   }
-  *raw_len = i - *raw_start;
   p->pos = i + 1;
   if (b.oom) {
     sfn_buf_free(&b);
@@ -193,12 +199,14 @@ static int parse_number(parser *p, sfn_value **out) {
   return *out ? SFN_OK : sfn_error_oom(p->err);
 }
 
-/* A path argument: `$` up to the next `,`/`)`/blank outside brackets. */
-static int parse_path(parser *p, sfn_path **out) {
-  size_t i = p->pos;
+/* A path argument: `$` up to the next `,`/`)`/blank outside brackets.  A
+ * workflow variable (`$name`, `$name.field`) becomes an N_VAR node. */
+static int parse_path(parser *p, node *n) {
+  size_t i = p->pos, name_end = p->pos + 1;
   int depth = 0;
   char quote = 0;
   sfn_error perr = {{0}, NULL, 0, 0};
+  sfn_buf b;
   for (; i < p->len; i++) {
     char c = p->s[i];
     if (quote) {
@@ -213,10 +221,26 @@ static int parse_path(parser *p, sfn_path **out) {
       depth--;
     } else if (depth == 0 && (c == ',' || is_blank(c))) break;
   }
-  *out = sfn_path_compile(p->s + p->pos, i - p->pos, SFN_PATH_ANY, &perr);
-  if (!*out) {
-    int oom = strcmp(perr.code, "OutOfMemory") == 0;
-    if (oom) {
+  sfn_buf_init(&b);
+  while (name_end < i && (is_alnum(p->s[name_end]) || p->s[name_end] == '_')) name_end++;
+  if (name_end > p->pos + 1 && !is_digit(p->s[p->pos + 1])) { /* $name... */
+    n->kind = N_VAR;
+    n->u.var.sub = NULL;
+    n->u.var.name = sfn_strndup(p->s + p->pos, name_end - p->pos);
+    sfn_buf_addc(&b, '$');
+    sfn_buf_add(&b, p->s + name_end, i - name_end);
+    if (!n->u.var.name || b.oom) {
+      sfn_buf_free(&b);
+      return sfn_error_oom(p->err);
+    }
+    n->u.var.sub = sfn_path_compile(b.data, b.len, SFN_PATH_ANY, &perr);
+  } else {
+    n->kind = N_PATH;
+    n->u.path = sfn_path_compile(p->s + p->pos, i - p->pos, SFN_PATH_ANY, &perr);
+  }
+  sfn_buf_free(&b);
+  if (n->kind == N_VAR ? !n->u.var.sub : !n->u.path) {
+    if (strcmp(perr.code, "OutOfMemory") == 0) {
       sfn_error_move(p->err, &perr);
       return SFN_ERR;
     }
@@ -234,14 +258,11 @@ static int parse_arg(parser *p, node *n, int depth) {
   char c = p->s[p->pos];
   n->kind = N_LIT;
   n->u.lit = NULL;
-  if (c == '\'') {
-    size_t rs, rl;
-    return parse_string(p, &n->u.lit, &rs, &rl);
-  }
+  if (c == '\'') return parse_string(p, &n->u.lit);
   if (c == '$') {
     n->kind = N_PATH;
     n->u.path = NULL;
-    return parse_path(p, &n->u.path);
+    return parse_path(p, n);
   }
   if (c == '-' || is_digit(c)) return parse_number(p, &n->u.lit);
   if (p->len - p->pos >= 7 && memcmp(p->s + p->pos, "States.", 7) == 0) return parse_call(p, n, depth + 1);
@@ -407,6 +428,10 @@ static int eval_node(const node *n, sfn_eval_env *env, sfn_value **out, sfn_erro
     if (rc == SFN_NOTFOUND) return path_miss(n->u.path, env, err);
     return SFN_ERR;
   }
+  case N_VAR:
+    /* sfn_eval_env carries no workflow variables yet. */
+    return sfn_error_set(err, "States.Runtime", "The variable reference '%s' cannot be evaluated: workflow variables are not supported",
+                         n->u.var.name);
   case N_CALL: {
     sfn_value *stack_args[STACK_ARGS], **args = stack_args;
     size_t i, na = n->u.call.nargs;
