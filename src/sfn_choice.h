@@ -11,7 +11,10 @@
 typedef struct sfn_choice sfn_choice;
 
 /* Compile the Choices array of a (validated) Choice state.  The rules keep
- * their Next names; see sfn_choice_next. */
+ * their Next names; see sfn_choice_next.  Borrows `choices` (constants are
+ * kept by reference).  Malformed input gives NULL with err code
+ * "InvalidDefinition" ("Choice rule <Operator>: <problem>"), or the path
+ * compiler's "InvalidPath" error, never a crash. */
 sfn_choice *sfn_choice_compile(sfn_value *choices, sfn_error *err);
 void sfn_choice_free(sfn_choice *c);
 size_t sfn_choice_count(const sfn_choice *c);
