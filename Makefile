@@ -76,12 +76,14 @@ conformance: all
 # Whole suite under AddressSanitizer + UBSan (lua5.4 only: LuaJIT's allocator
 # confuses ASan).  Leaks are reported by LeakSanitizer at exit.
 asan:
-	$(MAKE) clean-build
-	$(MAKE) build/lua5.4/sfn/core.so CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
-	  CFLAGS_EXTRA="-fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LIBS_EXTRA="-fsanitize=address,undefined"
-	@SFN_ASAN=1 SFN_LUAS=lua5.4 tools/run-tests
-	$(MAKE) clean-build
+	$(MAKE) build/asan/lua5.4/sfn/core.so
+	@SFN_ASAN=1 SFN_LUAS=lua5.4 SFN_BUILD=build/asan tools/run-tests
+
+build/asan/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	  -fno-sanitize-recover=undefined $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm \
+	  -fsanitize=address,undefined
 
 clean-build:
 	rm -rf build/lua5.4 build/luajit
