@@ -375,6 +375,34 @@ describe("sfn.json", function()
     end)
   end)
 
+  describe("C locale", function()
+    local saved = os.setlocale(nil, "numeric")
+    local comma
+    for _, name in ipairs({ "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8", "de_DE", "fr_FR" }) do
+      if os.setlocale(name, "numeric") then
+        comma = name
+        break
+      end
+    end
+    os.setlocale(saved, "numeric")
+    if not comma then
+      pending("no locale with a decimal comma is installed")
+      return
+    end
+    it("does not depend on the decimal point of " .. comma, function()
+      os.setlocale(comma, "numeric")
+      local ok, a, b, c = pcall(function()
+        return json.compact("[1.5,2.5e-5,1e300,0.1000000000000000055511151231257827]"),
+               json.decode("1.25"), json.encode(0.125)
+      end)
+      os.setlocale(saved, "numeric")
+      assert.is_true(ok, a)
+      assert.are.equal("[1.5,2.5E-5,1.0E300,0.1]", a)
+      assert.are.equal(1.25, b)
+      assert.are.equal("0.125", c)
+    end)
+  end)
+
   describe("lua-cjson interop", function()
     local ok, cjson = pcall(require, "cjson")
     if not ok then
