@@ -252,16 +252,26 @@ static int l_exec_output_json(lua_State *L) {
   return 1;
 }
 
-/* exec:history() -> array of events */
+/* exec:history([from]) -> array of events (from: first index, 1-based) */
 static int l_exec_history(lua_State *L) {
   lexec *le = check_exec(L);
-  size_t i, n = sfn_exec_event_count(le->e);
-  lua_createtable(L, (int)n, 0);
-  for (i = 0; i < n; i++) {
-    push_new_value(L, sfn_exec_event(le->e, i));
-    lua_remove(L, -2); /* the holder */
-    lua_rawseti(L, -2, (int)i + 1);
+  size_t i, n = sfn_exec_event_count(le->e), from = (size_t)luaL_optinteger(L, 2, 1);
+  sfn_value **slot;
+  if (from < 1) from = 1;
+  lua_createtable(L, n >= from ? (int)(n - from + 1) : 0, 0);
+  /* One holder owns the event being converted, so a Lua error frees it. */
+  lsfn_push_holder(L, NULL);
+  slot = lua_touserdata(L, -1);
+  for (i = from - 1; i < n; i++) {
+    sfn_decref(*slot);
+    *slot = sfn_exec_event(le->e, i);
+    if (!*slot) return luaL_error(L, "sfn: out of memory");
+    lsfn_push_value(L, *slot);
+    lua_rawseti(L, -3, (int)(i - from + 2));
   }
+  sfn_decref(*slot);
+  *slot = NULL;
+  lua_pop(L, 1);
   return 1;
 }
 

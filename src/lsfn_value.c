@@ -302,7 +302,7 @@ sfn_value *lsfn_check_holder(lua_State *L, int idx) {
 
 static int holder_gc(lua_State *L) {
   sfn_value **p = luaL_checkudata(L, 1, LSFN_VALUE_MT);
-  sfn_decref(*p);
+  if (*p) sfn_decref(*p);
   *p = NULL;
   return 0;
 }

@@ -104,6 +104,13 @@ local function run_task(task, opts, counts)
   return false, failure_of(result)
 end
 
+-- STANDARD executions record history unless told not to; EXPRESS ones, as on
+-- AWS (where GetExecutionHistory does not serve them), only when asked.
+local function record_history(machine, opts)
+  if opts.history == nil then return machine.type == "STANDARD" end
+  return opts.history and true or false
+end
+
 -- machine:start(input, opts) -> execution | nil, err
 -- opts: name, start_time (epoch seconds), history (default true), seed
 function Machine:start(input, opts)
@@ -118,7 +125,7 @@ function Machine:start(input, opts)
     role_arn = self.role_arn,
     express = self.type == "EXPRESS",
     start_ms = start_ms,
-    history = opts.history ~= false,
+    history = record_history(self, opts),
     seed = opts.seed or (start_ms + exec_counter),
   })
   if not exec then
@@ -181,7 +188,7 @@ function Machine:run(input, opts)
   local _, derr = drive(ex, opts)
   if derr then return fail(derr) end
   local result = ex.exec:describe()
-  if opts.history ~= false then result.history = ex.exec:history() end
+  if record_history(self, opts) then result.history = ex.exec:history() end
   return result
 end
 
