@@ -17,6 +17,7 @@
  */
 #include "sfn_exec.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,7 +65,7 @@ static const char *const state_type_names[] = {"Pass", "Task", "Choice", "Wait",
 
 /* ---- execution ---- */
 
-enum { PH_ENTER, PH_TIMER, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_DONE };
+enum { PH_ENTER, PH_TIMER, PH_RETRY, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_DONE };
 
 typedef struct frame {
   const sfn_machine *m;
@@ -80,6 +81,9 @@ typedef struct frame {
   uint32_t entered_event;
   int64_t entered_ms;
   int attempt;
+  int retry_count;         /* $$.State.RetryCount */
+  int64_t *retry_attempts; /* per retrier of the current state */
+  size_t nretry_attempts;
 } frame;
 
 struct sfn_exec {
@@ -176,6 +180,8 @@ static void fail_execution(sfn_exec *e, frame *f, sfn_value *error, sfn_value *c
 
 /* Fail the state with an error from an evaluation (err) or given texts.
  * `prefixed`: add AWS's "An error occurred while executing the state" prefix. */
+static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause);
+
 static void fail_state_err(sfn_exec *e, frame *f, const char *code, const char *msg, int prefixed) {
   sfn_value *error = sfn_cstring(code), *cause;
   const sfn_state *s = &f->m->states[f->state];
@@ -185,7 +191,7 @@ static void fail_state_err(sfn_exec *e, frame *f, const char *code, const char *
   else
     cause = msg ? sfn_cstring(msg) : NULL;
   if (!error || (msg && !cause)) e->oom = 1;
-  fail_execution(e, f, error, cause);
+  raise_error(e, f, error, cause);
 }
 
 static void fail_state(sfn_exec *e, frame *f, sfn_error *err) {
@@ -334,6 +340,7 @@ static sfn_value *build_context(sfn_exec *e, frame *f) {
   if (sfn_object_sets(st, "Name", sfn_incref(s->name)) != SFN_OK ||
       sfn_object_sets(st, "EnteredTime", time_string(f->entered_ms)) != SFN_OK)
     goto oom;
+  if (s->nretry && sfn_object_sets(st, "RetryCount", sfn_int(f->retry_count)) != SFN_OK) goto oom;
   if (sfn_object_sets(ctx, "State", st) != SFN_OK) {
     st = NULL;
     goto oom;
@@ -546,14 +553,40 @@ static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
 }
 
 /* Enter the current state and run it as far as it goes. */
+static void run_state(sfn_exec *e, frame *f);
+
 static void enter_state(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
-  sfn_value *eff, *params, *out;
   f->entered_ms = e->now;
   f->entered_event = record(e, EV_STATE_ENTERED, f->last_event, s, f->input, NULL, NULL);
   f->last_event = f->entered_event;
   f->attempt = 0;
-  if (s->type == SFN_STATE_TASK && s->wait_for_token) f->token = new_token(e);
+  f->retry_count = 0;
+  if (s->nretry) {
+    if (f->nretry_attempts < s->nretry) {
+      int64_t *a = sfn_realloc(f->retry_attempts, s->nretry * sizeof(int64_t));
+      if (!a) {
+        e->oom = 1;
+        return;
+      }
+      f->retry_attempts = a;
+      f->nretry_attempts = s->nretry;
+    }
+    memset(f->retry_attempts, 0, s->nretry * sizeof(int64_t));
+  }
+  run_state(e, f);
+}
+
+/* Do the state's work (again, after a retry). */
+static void run_state(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *eff, *params, *out;
+  if (s->type == SFN_STATE_TASK && s->wait_for_token) {
+    sfn_decref(f->token);
+    f->token = new_token(e);
+  }
+  sfn_decref(f->context);
+  f->context = NULL;
   if (s->uses_context) {
     f->context = build_context(e, f);
     if (!f->context) return;
@@ -638,6 +671,94 @@ static void enter_state(sfn_exec *e, frame *f) {
       return;
     }
   }
+}
+
+/* ---- Retry and Catch ---- */
+
+static int error_matches(const sfn_value *errors, const char *name) {
+  size_t i;
+  if (!errors || sfn_type_of(errors) != SFN_ARRAY) return 0;
+  for (i = 0; i < sfn_array_len(errors); i++) {
+    const sfn_value *x = sfn_array_at(errors, i);
+    const char *n;
+    if (sfn_type_of(x) != SFN_STRING) continue;
+    n = sfn_str(x);
+    if (strcmp(n, "States.ALL") == 0 || strcmp(n, name) == 0) return 1;
+    if (strcmp(n, "States.TaskFailed") == 0 && strcmp(name, "States.Timeout") != 0) return 1;
+  }
+  return 0;
+}
+
+/* Delay before retry number `n` (1-based) of retrier r, in ms. */
+static int64_t retry_delay(sfn_exec *e, const sfn_retrier *r, int64_t n) {
+  double d = r->interval_s * pow(r->backoff, (double)(n - 1));
+  if (r->max_delay_s > 0 && d > (double)r->max_delay_s) d = (double)r->max_delay_s;
+  if (d > 31622400.0 * 10) d = 31622400.0 * 10;
+  if (r->jitter_full) d = d * ((double)(sfn_eval_random(&e->env) >> 11) / 9007199254740992.0);
+  return (int64_t)llround(d * 1000.0);
+}
+
+/*
+ * An error in the current state: retry it, catch it, or fail the execution.
+ * States.Runtime errors are never retried or caught (as on AWS).  Steals
+ * error and cause.
+ */
+static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+  const sfn_state *s = &f->m->states[f->state];
+  const char *name = error ? sfn_str(error) : "";
+  size_t i;
+  if (e->status != SFN_EXEC_RUNNING || strcmp(name, "States.Runtime") == 0 || (!s->nretry && !s->ncatch)) {
+    fail_execution(e, f, error, cause);
+    return;
+  }
+  for (i = 0; i < s->nretry; i++) {
+    const sfn_retrier *r = &s->retry[i];
+    if (!error_matches(r->errors, name)) continue;
+    if (f->retry_attempts[i] < r->max_attempts) {
+      f->retry_attempts[i]++;
+      f->retry_count++;
+      f->wake = e->now + retry_delay(e, r, f->retry_attempts[i]);
+      f->phase = PH_RETRY;
+      sfn_decref(error);
+      sfn_decref(cause);
+      return;
+    }
+    break; /* the matching retrier is exhausted: on to Catch */
+  }
+  for (i = 0; i < s->ncatch; i++) {
+    const sfn_catcher *c = &s->catches[i];
+    sfn_value *eo, *out = NULL;
+    sfn_error err = {{0}, NULL, 0, 0};
+    if (!error_matches(c->errors, name)) continue;
+    eo = sfn_object_new(2);
+    if (!eo || sfn_object_sets(eo, "Error", error ? sfn_incref(error) : sfn_cstring("")) != SFN_OK ||
+        sfn_object_sets(eo, "Cause", cause ? sfn_incref(cause) : sfn_cstring("")) != SFN_OK) {
+      sfn_decref(eo);
+      e->oom = 1;
+      fail_execution(e, f, error, cause);
+      return;
+    }
+    if (c->result_path.mode == SFN_FIELD_NULL) {
+      out = sfn_incref(f->input);
+    } else if (c->result_path.mode == SFN_FIELD_ABSENT) {
+      out = sfn_incref(eo);
+    } else if (sfn_path_set(c->result_path.path, f->input, eo, &out, &err) != SFN_OK) {
+      sfn_decref(eo);
+      sfn_decref(error);
+      sfn_decref(cause);
+      fail_execution(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
+                     err.message ? sfn_cstring(err.message) : NULL);
+      sfn_error_clear(&err);
+      return;
+    }
+    sfn_decref(eo);
+    sfn_decref(error);
+    sfn_decref(cause);
+    e->status = SFN_EXEC_RUNNING;
+    exit_state(e, f, out, c->next);
+    return;
+  }
+  fail_execution(e, f, error, cause);
 }
 
 static void wake_wait(sfn_exec *e, frame *f) {
@@ -736,6 +857,7 @@ void sfn_exec_free(sfn_exec *e) {
     sfn_decref(e->ev[i].cause);
   }
   sfn_free(e->ev);
+  sfn_free(e->main.retry_attempts);
   sfn_decref(e->main.input);
   clear_wait(&e->main);
   sfn_decref(e->input);
@@ -777,6 +899,10 @@ int sfn_exec_run(sfn_exec *e, int64_t now) {
     } else if (f->phase == PH_TIMER) {
       if (f->wake > e->now) break;
       wake_wait(e, f);
+    } else if (f->phase == PH_RETRY) {
+      if (f->wake > e->now) break;
+      f->attempt++;
+      run_state(e, f);
     } else {
       break;
     }
@@ -794,7 +920,7 @@ const char *sfn_exec_status_name(sfn_exec_status s) {
 int64_t sfn_exec_wake_time(const sfn_exec *e) {
   int64_t w = -1;
   if (e->status != SFN_EXEC_RUNNING) return -1;
-  if (e->main.phase == PH_TIMER) w = e->main.wake;
+  if (e->main.phase == PH_TIMER || e->main.phase == PH_RETRY) w = e->main.wake;
   if (e->deadline >= 0 && (w < 0 || e->deadline < w)) w = e->deadline;
   return w;
 }
@@ -837,7 +963,7 @@ int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
     char msg[512];
     snprintf(msg, sizeof msg,
              "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.",
-             sfn_str(s->resource));
+             s->task_kind == SFN_TASK_SERVICE ? sfn_str(s->resource_type) : sfn_str(s->resource));
     ev = sfn_cstring("States.DataLimitExceeded");
     cv = sfn_cstring(msg);
     if (!ev || !cv) e->oom = 1;
@@ -846,8 +972,8 @@ int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
                                                            : EV_TASK_FAILED,
                            f->last_event, s, NULL, ev, cv);
     clear_wait(f);
-    fail_execution(e, f, ev, cv);
-    return e->oom ? SFN_ERR : SFN_OK;
+    raise_error(e, f, ev, cv);
+    return sfn_exec_run(e, e->now);
   }
   f->last_event = record(e, t, f->last_event, s, output, NULL, NULL);
   f->phase = PH_ENTER; /* placeholder until complete_with_result moves on */
@@ -871,8 +997,8 @@ int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char
   cv = cause ? sfn_cstring(cause) : NULL;
   f->last_event = record(e, t, f->last_event, s, NULL, ev, cv);
   clear_wait(f);
-  fail_execution(e, f, ev, cv);
-  return SFN_OK;
+  raise_error(e, f, ev, cv);
+  return sfn_exec_run(e, e->now);
 }
 
 int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now) {

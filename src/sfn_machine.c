@@ -140,8 +140,7 @@ static int get_int(const sfn_value *v, int64_t *out) {
 
 /* Fields whose semantics the engine does not implement yet. */
 static int check_supported(compiler *c, const sfn_value *st) {
-  static const char *const later[] = {"Assign", "Output", "Arguments", "Items", "QueryLanguage",
-                                      "Retry", "Catch", NULL};
+  static const char *const later[] = {"Assign", "Output", "Arguments", "Items", "QueryLanguage", NULL};
   size_t i;
   sfn_value *ql = field(st, "QueryLanguage");
   if (ql && sfn_type_of(ql) == SFN_STRING && strcmp(sfn_str(ql), "JSONPath") == 0) ql = NULL;
@@ -178,6 +177,51 @@ static int mentions_context(const sfn_value *v) {
   }
 }
 
+static double get_num(const sfn_value *v, double dflt) {
+  return v && sfn_is_number(v) ? sfn_number(v) : dflt;
+}
+
+/* Retry and Catch arrays (structure already validated). */
+static int compile_retry_catch(compiler *c, const sfn_value *st, sfn_state *s) {
+  sfn_value *retry = field(st, "Retry"), *catches = field(st, "Catch");
+  size_t i;
+  if (retry && sfn_type_of(retry) == SFN_ARRAY && sfn_array_len(retry)) {
+    s->retry = sfn_malloc(sfn_array_len(retry) * sizeof(sfn_retrier));
+    if (!s->retry) return sfn_error_oom(c->err);
+    for (i = 0; i < sfn_array_len(retry); i++) {
+      const sfn_value *r = sfn_array_at(retry, i), *js;
+      sfn_retrier *t = &s->retry[s->nretry++];
+      if (sfn_type_of(r) != SFN_OBJECT)
+        return invalid(c, "Invalid State Machine Definition: %s in state '%s' must be objects", "Retry entries");
+      t->errors = field(r, "ErrorEquals");
+      t->interval_s = get_num(field(r, "IntervalSeconds"), 1.0);
+      t->max_attempts = (int64_t)get_num(field(r, "MaxAttempts"), 3.0);
+      t->backoff = get_num(field(r, "BackoffRate"), 2.0);
+      t->max_delay_s = (int64_t)get_num(field(r, "MaxDelaySeconds"), 0.0);
+      js = field(r, "JitterStrategy");
+      t->jitter_full = js && sfn_type_of(js) == SFN_STRING && strcmp(sfn_str(js), "FULL") == 0;
+    }
+  }
+  if (catches && sfn_type_of(catches) == SFN_ARRAY && sfn_array_len(catches)) {
+    s->catches = sfn_malloc(sfn_array_len(catches) * sizeof(sfn_catcher));
+    if (!s->catches) return sfn_error_oom(c->err);
+    for (i = 0; i < sfn_array_len(catches); i++) {
+      const sfn_value *r = sfn_array_at(catches, i);
+      sfn_catcher *t = &s->catches[s->ncatch++];
+      memset(t, 0, sizeof *t);
+      if (sfn_type_of(r) != SFN_OBJECT)
+        return invalid(c, "Invalid State Machine Definition: %s in state '%s' must be objects", "Catch entries");
+      t->errors = field(r, "ErrorEquals");
+      t->next = lookup(c, field(r, "Next"));
+      if (t->next < 0)
+        return invalid(c, "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: %s at /States/%s/Catch'",
+                       field(r, "Next") && sfn_type_of(field(r, "Next")) == SFN_STRING ? sfn_str(field(r, "Next")) : "?");
+      if (compile_path(c, r, "ResultPath", SFN_PATH_REFERENCE, &t->result_path) != SFN_OK) return SFN_ERR;
+    }
+  }
+  return SFN_OK;
+}
+
 static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_state *s) {
   sfn_value *type = field(st, "Type"), *v;
   const char *t;
@@ -193,7 +237,7 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
       compile_path(c, st, "ResultPath", SFN_PATH_REFERENCE, &s->result_path) != SFN_OK ||
       compile_template(c, st, "Parameters", &s->parameters) != SFN_OK ||
       compile_template(c, st, "ResultSelector", &s->result_selector) != SFN_OK ||
-      resolve_next(c, st, s) != SFN_OK)
+      resolve_next(c, st, s) != SFN_OK || compile_retry_catch(c, st, s) != SFN_OK)
     return SFN_ERR;
   if (strcmp(t, "Pass") == 0) {
     s->type = SFN_STATE_PASS;
@@ -281,6 +325,10 @@ static void free_dyn(sfn_dyn_string *d) {
 }
 
 static void free_state(sfn_state *s) {
+  size_t i;
+  for (i = 0; i < s->ncatch; i++) sfn_path_free(s->catches[i].result_path.path);
+  sfn_free(s->catches);
+  sfn_free(s->retry);
   sfn_path_free(s->input_path.path);
   sfn_path_free(s->output_path.path);
   sfn_path_free(s->result_path.path);

@@ -49,6 +49,23 @@ typedef enum { SFN_WAIT_SECONDS, SFN_WAIT_TIMESTAMP, SFN_WAIT_SECONDS_PATH, SFN_
 
 typedef struct sfn_machine sfn_machine;
 
+/* One Retry entry.  errors: the ErrorEquals array (borrowed from the definition). */
+typedef struct sfn_retrier {
+  const sfn_value *errors;
+  double interval_s;  /* IntervalSeconds, default 1 */
+  int64_t max_attempts; /* MaxAttempts, default 3 */
+  double backoff;     /* BackoffRate, default 2.0 */
+  int64_t max_delay_s; /* MaxDelaySeconds, 0 = none */
+  int jitter_full;    /* JitterStrategy FULL */
+} sfn_retrier;
+
+/* One Catch entry. */
+typedef struct sfn_catcher {
+  const sfn_value *errors;
+  long next;
+  sfn_opt_path result_path; /* default `$` */
+} sfn_catcher;
+
 typedef struct sfn_state {
   sfn_value *name; /* SFN_STRING */
   sfn_state_type type;
@@ -65,6 +82,12 @@ typedef struct sfn_state {
   sfn_value *resource_type; /* e.g. "lambda" for arn:aws:states:::lambda:invoke */
   sfn_value *resource_name; /* e.g. "invoke" */
   int wait_for_token;       /* .waitForTaskToken */
+
+  /* Retry / Catch (Task, Parallel, Map) */
+  sfn_retrier *retry;
+  size_t nretry;
+  sfn_catcher *catches;
+  size_t ncatch;
 
   /* Choice */
   sfn_choice *choice;
