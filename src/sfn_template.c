@@ -18,6 +18,9 @@
 #include <string.h>
 
 #define MAX_DEPTH 512
+/* Objects up to this size are built by writing members in place; sfn_value
+ * indexes objects only beyond 8 members, so none is needed. */
+#define DIRECT_MAX 8
 
 typedef enum { TN_LITERAL, TN_PATH, TN_CALL, TN_OBJECT, TN_ARRAY } tn_kind;
 
@@ -38,6 +41,7 @@ struct tnode {
     struct {
       size_t n;
       tmember *m;
+      int direct; /* output keys unique and few: members are written in place */
     } obj;             /* TN_OBJECT */
     struct {
       size_t n;
@@ -186,6 +190,13 @@ static int compile_node(sfn_value *v, int depth, tnode **out, sfn_error *err) {
     node_free(t);
     return SFN_OK;
   }
+  if (t->kind == TN_OBJECT && t->u.obj.n <= DIRECT_MAX) {
+    size_t j;
+    t->u.obj.direct = 1;
+    for (i = 0; i < t->u.obj.n; i++)
+      for (j = 0; j < i; j++)
+        if (sfn_value_equal(t->u.obj.m[i].key, t->u.obj.m[j].key)) t->u.obj.direct = 0;
+  }
   *out = t;
   return SFN_OK;
 oom:
@@ -266,7 +277,12 @@ static int eval_node(const tnode *t, const tmember *m, sfn_eval_env *env, sfn_va
           sfn_decref(c);
           return SFN_ERR;
         }
-        if (sfn_object_setk(c, mm->key, v) != SFN_OK) {
+        if (t->u.obj.direct) {
+          /* Unique keys, capacity n: append without a lookup. */
+          c->u.o.m[c->u.o.n].key = sfn_incref(mm->key);
+          c->u.o.m[c->u.o.n].val = v;
+          c->u.o.n++;
+        } else if (sfn_object_setk(c, mm->key, v) != SFN_OK) {
           sfn_decref(c);
           return sfn_error_oom(err);
         }
