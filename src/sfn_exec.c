@@ -203,37 +203,6 @@ static void fail_state(sfn_exec *e, frame *f, sfn_error *err) {
 
 /* ---- data flow helpers ---- */
 
-/* Render a path as AWS shows it in "No results for path": $['a']['b'][0]. */
-static void normalized_path(sfn_buf *b, const char *p) {
-  size_t i = 0, n = strlen(p);
-  if (n >= 2 && p[0] == '$' && p[1] == '$') {
-    sfn_buf_adds(b, "$$");
-    i = 2;
-  } else if (n >= 1 && p[0] == '$') {
-    sfn_buf_addc(b, '$');
-    i = 1;
-  }
-  while (i < n) {
-    if (p[i] == '.') {
-      size_t j = ++i;
-      while (j < n && p[j] != '.' && p[j] != '[') j++;
-      sfn_buf_adds(b, "['");
-      sfn_buf_add(b, p + i, j - i);
-      sfn_buf_adds(b, "']");
-      i = j;
-    } else if (p[i] == '[') {
-      size_t j = i;
-      while (j < n && p[j] != ']') j++;
-      if (j < n) j++;
-      sfn_buf_add(b, p + i, j - i);
-      i = j;
-    } else {
-      sfn_buf_add(b, p + i, n - i);
-      break;
-    }
-  }
-}
-
 /* Apply InputPath/OutputPath (kind of field `opt`) to v; new reference or NULL (failed). */
 static sfn_value *apply_path(sfn_exec *e, frame *f, const sfn_opt_path *opt, sfn_value *v) {
   sfn_value *out = NULL;
@@ -251,13 +220,13 @@ static sfn_value *apply_path(sfn_exec *e, frame *f, const sfn_opt_path *opt, sfn
   if (rc == SFN_OK) return out;
   if (rc == SFN_NOTFOUND) {
     sfn_buf b;
-    char *np;
+    char *why;
     sfn_buf_init(&b);
-    normalized_path(&b, sfn_path_text(opt->path));
-    np = sfn_buf_take(&b, NULL);
-    sfn_error_set(&err, "States.Runtime", "Invalid path '%s' : No results for path: %s",
-                  sfn_path_text(opt->path), np ? np : "");
-    sfn_free(np);
+    sfn_path_explain_miss(opt->path, v, &b);
+    why = sfn_buf_take(&b, NULL);
+    sfn_error_set(&err, "States.Runtime", "Invalid path '%s' : %s", sfn_path_text(opt->path),
+                  why ? why : "");
+    sfn_free(why);
   }
   fail_state(e, f, &err);
   return NULL;
