@@ -10,8 +10,12 @@
 -- `value` is an ojson value (spec/support/ojson.lua) or a plain Lua value
 -- (converted with sorted object keys, the order the recorded histories use).
 -- Rules: key_value, regex (Python regex subset, spec/support/pyregex.lua),
--- cause_json_reference, uuid_reference; jsonpath rules are information only
--- (the README says so) and are ignored; any other rule type raises.
+-- cause_json_reference, uuid_reference; any other rule type raises.
+-- jsonpath rules are information only in the README's algorithm and are
+-- ignored by default; with opts.jsonpath they are applied too (after the
+-- key_value rules, value replacement only: `$`, `.name`, `..name` paths),
+-- which is how the recorder masked values such as random numbers, and the
+-- only way to compare those cases.
 
 local ojson = require "support.ojson"
 local pyregex = require "support.pyregex"
@@ -138,6 +142,47 @@ local function collect_uuids(v)
   return list
 end
 
+-- Locations (parent, key) that a `$(.name|..name)*` path selects in v.
+local function select_path(v, path)
+  if sub(path, 1, 1) ~= "$" then error("normalise: unsupported jsonpath " .. path, 3) end
+  local steps, rest = {}, sub(path, 2)
+  while rest ~= "" do
+    local dots, name, after = rest:match("^(%.%.?)([%w_%-]+)(.*)$")
+    if not dots then error("normalise: unsupported jsonpath " .. path, 3) end
+    steps[#steps + 1] = { deep = dots == "..", name = name }
+    rest = after
+  end
+  local nodes = { v }
+  local locs = {}
+  for idx, step in ipairs(steps) do
+    local found = {}
+    local function take(node)
+      if kind(node) == "object" and node.map[step.name] ~= nil then
+        found[#found + 1] = { parent = node, key = step.name }
+      end
+    end
+    for _, node in ipairs(nodes) do
+      if step.deep then
+        take(node)
+        walk(node, function(_, child) take(child) end)
+      else
+        take(node)
+      end
+    end
+    if idx == #steps then locs = found end
+    nodes = {}
+    for _, l in ipairs(found) do nodes[#nodes + 1] = l.parent.map[l.key] end
+  end
+  return locs
+end
+
+local function apply_jsonpath(v, rule)
+  if rule.reference then return end -- reference replacements are not reproduced
+  for _, loc in ipairs(select_path(v, rule.path)) do
+    loc.parent.map[loc.key] = rule.replacement
+  end
+end
+
 local function plain_replace(text, old, new)
   if old == "" then return text end
   local pat = gsub(old, "[%^%$%(%)%%%.%[%]%*%+%-%?]", "%%%0")
@@ -147,11 +192,16 @@ end
 
 -- Normalise `value` by the case's rule list; returns the normalised ojson
 -- value and the final JSON text.  Raises on a rule it cannot apply.
-function M.apply(value, rules)
+function M.apply(value, rules, opts)
   local v = deep_copy(ojson.from_lua(value))
   v = parse_braces(v)
   for _, rule in ipairs(rules) do
     if rule.type == "key_value" then apply_key_value(v, rule) end
+  end
+  if opts and opts.jsonpath then
+    for _, rule in ipairs(rules) do
+      if rule.type == "jsonpath" then apply_jsonpath(v, rule) end
+    end
   end
   local causes, uuids
   for _, rule in ipairs(rules) do
@@ -190,5 +240,6 @@ M.equal = ojson.equal
 -- Internals, for the normaliser's own spec.
 M._parse_braces = parse_braces
 M._walk = walk
+M._select_path = select_path
 
 return M
