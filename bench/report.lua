@@ -47,17 +47,20 @@ local function parse_sfn(text)
   return res
 end
 
--- hyperfine export -> median seconds of its first command, or nil
+-- hyperfine export -> median and min (ms) of its first command, or nil
 local function hyperfine_median_ms(name)
   local s = slurp(name)
   local m = s and s:match('"median"%s*:%s*([%d.eE+-]+)')
-  return m and tonumber(m) * 1000 or nil
+  local lo = s and s:match('"min"%s*:%s*([%d.eE+-]+)')
+  return m and tonumber(m) * 1000 or nil, lo and tonumber(lo) * 1000 or nil
 end
 
 local function peer_inproc(w)
   local s = slurp("peer-" .. w .. ".json")
   local m = s and s:match('"median_ms"%s*:%s*([%d.eE+-]+)')
-  return m and tonumber(m) or nil, s and s:match('"version"%s*:%s*"([^"]*)"'), s and s:match('"node"%s*:%s*"([^"]*)"')
+  local lo = s and s:match('"min_ms"%s*:%s*([%d.eE+-]+)')
+  return m and tonumber(m) or nil, s and s:match('"version"%s*:%s*"([^"]*)"'),
+    s and s:match('"node"%s*:%s*"([^"]*)"'), lo and tonumber(lo) or nil
 end
 
 local sfn = {}
@@ -73,6 +76,13 @@ local function fmt_ms(ms)
   return string.format("%.3f ms", ms)
 end
 
+-- "median (min)": the median is the figure; the min shows the noise
+local function fmt_mm(ms, lo)
+  if not ms then return nil end
+  if not lo then return fmt_ms(ms) end
+  return fmt_ms(ms) .. " (" .. fmt_ms(lo):gsub(" ms$", "") .. ")"
+end
+
 local function fmt_ratio(r)
   if not r then return nil end
   if r >= 10 then return string.format("%.0fx", r) end
@@ -82,7 +92,7 @@ end
 -- cell for one sfn measurement
 local function sfn_cell(lua, id)
   local rec = sfn[lua][id]
-  if rec and rec.status == "ok" then return fmt_ms(rec.median_ms), rec.median_ms end
+  if rec and rec.status == "ok" then return fmt_mm(rec.median_ms, rec.min_ms), rec.median_ms end
   if rec and rec.status == "unsupported" then return "not supported yet" end
   if rec and rec.status == "failed" then return "FAILED" end
   if not slurp("sfn-" .. lua .. ".txt") then return "not run" end
@@ -115,7 +125,7 @@ local titles = {
 }
 local peer_version, peer_node
 for _, w in ipairs({ "a", "b", "c" }) do
-  local ms, version, node = peer_inproc(w)
+  local ms, version, node, lo = peer_inproc(w)
   peer_ms[w] = ms
   peer_version = peer_version or version
   peer_node = peer_node or node
@@ -143,7 +153,7 @@ for _, w in ipairs({ "a", "b", "c" }) do
     else
       local peer_cell = ""
       if v.peer then
-        peer_cell = ms and (fmt_ms(ms) .. " (in-process)") or (peer_note and "skipped" or "-")
+        peer_cell = ms and fmt_mm(ms, lo) or (peer_note and "skipped" or "-")
       end
       row(v.label, cells, peer_cell, v.peer and ratio_text(ms, values) or "")
     end
@@ -164,20 +174,20 @@ local proc_sfn = {}
 do -- whole process
   local cells = {}
   for _, lua in ipairs(luas) do
-    local ms = hyperfine_median_ms("proc-sfn-" .. lua .. ".json")
+    local ms, lo = hyperfine_median_ms("proc-sfn-" .. lua .. ".json")
     proc_sfn[lua] = ms
     local n = note("proc-sfn-" .. lua .. ".note")
     if n then add_note(lua .. " sfn run: " .. n) end
-    cells[#cells + 1] = fmt_ms(ms) or "not run"
+    cells[#cells + 1] = fmt_mm(ms, lo) or "not run"
   end
-  local node_ms = hyperfine_median_ms("proc-peer-a.json")
+  local node_ms, node_lo = hyperfine_median_ms("proc-peer-a.json")
   row("sfn run a (whole process) vs node run-als.js a", cells,
-    node_ms and (fmt_ms(node_ms) .. " (whole process)") or (peer_note and "skipped" or "-"),
+    node_ms and fmt_mm(node_ms, node_lo) or (peer_note and "skipped" or "-"),
     ratio_text(node_ms, proc_sfn))
-  local noop = hyperfine_median_ms("proc-peer-noop.json")
+  local noop, noop_lo = hyperfine_median_ms("proc-peer-noop.json")
   local empty = {}
   for i = 1, #luas do empty[i] = "" end
-  if noop then row("   node start-up + require (noop-als.js)", empty, fmt_ms(noop), "") end
+  if noop then row("   node start-up + require (noop-als.js)", empty, fmt_mm(noop, noop_lo), "") end
 end
 
 do -- peak RSS
@@ -225,6 +235,7 @@ if peer_version then
     .. " (StateMachine construction + run, first rep cold)", peer_version, peer_node or "?"))
 end
 if peer_note then print("peer columns skipped: " .. peer_note) end
+print("cells: median (min) in ms; in-process rows are in-process, `sfn run` rows whole process")
 print("sfn in-process = median after warm-up of sfn.machine(def, {type=\"EXPRESS\"}):run(input, {history=...});"
   .. " whole process = hyperfine median")
 print("ratio columns: " .. table.concat(luas, " / "))
@@ -235,6 +246,13 @@ for _, lua in ipairs(luas) do
   if p and p.clock then print(lua .. ": clock " .. p.clock .. ", " .. tostring(p.lua)) end
 end
 for _, n in ipairs(notes) do print("note: " .. n) end
+do
+  local load = note("loadavg")
+  if load then
+    print("load average (1 min) before/after: " .. load .. "; on a busy machine every figure is slower"
+      .. " and noisier than on an idle one (compare the min)")
+  end
+end
 
 -- ---- targets ----
 print("")
