@@ -194,7 +194,12 @@ do -- peak RSS
   local cells = {}
   for _, lua in ipairs(luas) do
     local rec = sfn[lua].process
-    cells[#cells + 1] = rec and rec.peak_rss_mb and string.format("%.1f MB", rec.peak_rss_mb) or "-"
+    local top, top_id = nil, nil   -- the variant that reached the peak
+    for id, r in pairs(sfn[lua]) do
+      if r.rss_mb and (not top or r.rss_mb > top) then top, top_id = r.rss_mb, id end
+    end
+    cells[#cells + 1] = rec and rec.peak_rss_mb
+      and string.format("%.1f MB", rec.peak_rss_mb) .. (top_id and (" (" .. top_id .. ")") or "") or "-"
   end
   row("peak RSS of the bench process (VmHWM)", cells, "", "")
 end
