@@ -352,15 +352,11 @@ describe("sfn.choice", function()
     end)
   end)
 
-  it("evaluates a numeric rule 10,000 times in well under a millisecond each", function()
+  -- Speed is measured by `make bench`, never asserted here.
+  it("gives the same answer when one compiled rule is evaluated 10,000 times", function()
     local choices = '[{"Variable":"$.n","NumericGreaterThanEquals":10,"Next":"A"}]'
-    local t0 = os.clock()
-    assert.are.equal(0, core.choice_eval_repeat(choices, '{"n":25}', 1))
-    local t1 = os.clock()
-    assert.are.equal(0, core.choice_eval_repeat(choices, '{"n":25}', 10001))
-    local t2 = os.clock()
-    -- 10,000 evaluations (the second call minus the first's decode+compile).
-    assert.is_true((t2 - t1) - (t1 - t0) < 0.005, "10,000 evaluations took " .. ((t2 - t1) - (t1 - t0)) .. " s")
+    assert.are.equal(0, core.choice_eval_repeat(choices, '{"n":25}', 10000))
+    assert.are.equal(-1, core.choice_eval_repeat(choices, '{"n":5}', 10000))
   end)
 
   describe("recorded AWS cases (spec/fixtures/choice_operators)", function()

@@ -439,13 +439,10 @@ describe("sfn.intrinsic", function()
     end)
   end)
 
-  describe("performance", function()
-    it("evaluates States.MathAdd($.counter, 1) 10,000 times in a few ms", function()
-      local t0 = os.clock()
-      local out = core.intrinsic_repeat("States.MathAdd($.counter, 1)", [[{"counter":41}]], 10000)
-      local ms = (os.clock() - t0) * 1000
-      assert.are.equal("42", out)
-      assert.is_true(ms < 50, string.format("took %.1f ms", ms))
+  -- Speed is measured by `make bench`, never asserted here.
+  describe("repeated evaluation", function()
+    it("gives the same result when one compiled call is evaluated 10,000 times", function()
+      assert.are.equal("42", core.intrinsic_repeat("States.MathAdd($.counter, 1)", [[{"counter":41}]], 10000))
     end)
   end)
 
