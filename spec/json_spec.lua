@@ -433,6 +433,27 @@ describe("sfn.json", function()
         cjson.decode_array_with_array_mt(false)
       end
     end)
+    it("encodes OpenResty lua-cjson's markers (empty_array, array_mt, empty_array_mt)", function()
+      -- A stand-in module: OpenResty's cjson.empty_array is a lightuserdata;
+      -- any distinct value serves here.
+      local fake = { null = json.null, empty_array = setmetatable({}, {}), array_mt = {},
+                     empty_array_mt = {} }
+      local saved_cjson, saved_json = package.loaded.cjson, package.loaded["sfn.json"]
+      package.loaded.cjson, package.loaded["sfn.json"] = fake, nil
+      local ok, j = pcall(require, "sfn.json")
+      package.loaded.cjson, package.loaded["sfn.json"] = saved_cjson, saved_json
+      assert.is_true(ok, j)
+      local shared = { 1 }
+      assert.are.equal("{\"a\":[],\"b\":[],\"c\":[1,2],\"d\":{},\"e\":[1],\"f\":[1]}", j.encode({
+        a = fake.empty_array,
+        b = setmetatable({}, fake.empty_array_mt),
+        c = setmetatable({ 1, 2 }, fake.array_mt),
+        d = {},
+        e = shared,
+        f = shared,
+      }))
+      assert.are.equal("{\"a\":{}}", j.encode({ a = {} }))
+    end)
     it("produces text cjson reads back", function()
       local v = json.decode("{\"a\":[1,2,{\"b\":\"\\u2603\"}],\"c\":null}")
       local back = cjson.decode(json.encode(v))

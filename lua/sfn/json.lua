@@ -57,15 +57,16 @@ function _M.array(t)
   return setmetatable(t, core.array_mt)
 end
 
--- Does v contain a lua-cjson array marker?  (Bounded by depth: the C side
--- reports cycles and excessive depth itself.)
-local function has_cjson_marker(v, depth)
+-- Does v contain a lua-cjson array marker?  Each table is visited once
+-- (the C side reports cycles and excessive depth itself).
+local function has_cjson_marker(v, seen)
   if v == cjson_empty_array then return true end
-  if type(v) ~= "table" or depth > 512 then return false end
+  if type(v) ~= "table" or seen[v] then return false end
+  seen[v] = true
   local mt = getmetatable(v)
   if mt and cjson_mts[mt] then return true end
   for _, x in pairs(v) do
-    if (type(x) == "table" or x == cjson_empty_array) and has_cjson_marker(x, depth + 1) then
+    if (type(x) == "table" or x == cjson_empty_array) and has_cjson_marker(x, seen) then
       return true
     end
   end
@@ -93,7 +94,7 @@ function _M.decode(text)
 end
 
 function _M.encode(value)
-  if have_cjson_markers and has_cjson_marker(value, 0) then
+  if have_cjson_markers and has_cjson_marker(value, {}) then
     value = convert_cjson(value, {})
   end
   return core.json_encode(value)
