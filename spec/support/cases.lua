@@ -266,7 +266,17 @@ function M.mocks(case)
         local e, c = r.map.error, r.map.cause
         if type(e) == "string" then throw.Error = e end
         if c ~= nil and c ~= ojson.null then
-          throw.Cause = type(c) == "string" and c or ojson.encode(c)
+          -- the recorder parsed a JSON cause; write it back as AWS passed it
+          -- on: a Lambda function's own error text (the legacy
+          -- arn:aws:lambda resource, Python runtime) has ", " and ": "
+          -- separators; service integrations write compact JSON
+          if type(c) == "string" then
+            throw.Cause = c
+          elseif list[i].map.event == "LambdaFunctionScheduled" then
+            throw.Cause = ojson.encode_py(c)
+          else
+            throw.Cause = ojson.encode(c)
+          end
         end
         responses[#responses + 1] = { Throw = throw }
       end
