@@ -180,7 +180,9 @@ static int scan_string(parser *ps, const unsigned char *p, const unsigned char *
         fail_at(ps, p, "unterminated string");
         return SFN_ERR;
       }
-      p++; /* the escaped character is checked while decoding */
+      /* A printable ASCII escape character is checked while decoding;
+       * anything else is checked here first (control, UTF-8). */
+      if (*p >= 0x20 && *p < 0x7F) p++;
       continue;
     }
     if (*p < 0x20) {
@@ -231,8 +233,10 @@ static size_t unescape(parser *ps, const unsigned char *p, const unsigned char *
       case 'r': *o++ = '\r'; continue;
       case 't': *o++ = '\t'; continue;
       case 'u': break;
-      default:
-        fail_at(ps, esc, "invalid escape '\\%c'", (int)p[-1] >= 0x20 && p[-1] < 0x7F ? p[-1] : '?');
+      default: /* p[-1] is printable ASCII or a valid UTF-8 sequence */
+        fail_at(ps, esc, "invalid escape '\\%.*s'",
+                p[-1] < 0x80 ? 1 : (int)utf8_seq(p - 1, (size_t)(close - p + 1)),
+                (const char *)p - 1);
         return (size_t)-1;
     }
     if (close - p < 4 || (cp = hex4(p)) < 0) {
