@@ -1,33 +1,35 @@
 /*
- * sfn_json.c: strict RFC 8259 JSON decoder into sfn_value and compact
- * encoder back to text (rules and the double format in sfn_json.h).
+ * sfn_json.c: strict RFC 8259 JSON decoder into sfn_value (rules in
+ * sfn_json.h), and the character tables and number reading shared with the
+ * encoder (sfn_json_encode.c).
  *
  * Decoder: recursive descent over a byte range with an explicit depth
  * counter.  Array items and object key/value pairs are collected on a
  * parser-wide value stack, and each container is allocated once at its
- * exact size when it closes.  Strings without
- * escapes are copied once, straight into their sfn_value; strings with
- * escapes are decoded straight into a value allocated at the raw length.
- * Line and column are computed only when an error is reported.
+ * exact size when it closes.  Strings without escapes are copied once,
+ * straight into their sfn_value; strings with escapes are decoded straight
+ * into a value allocated at the raw length.  Line and column are computed
+ * only when an error is reported.
  */
 #include "sfn_json.h"
+#include "sfn_json_int.h"
 
-#include <float.h>
 #include <locale.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------ */
-/* Character classes                                                  */
+/* Shared with the encoder                                            */
 /* ------------------------------------------------------------------ */
 
 /*
- * str_plain[c]: 1 when byte c can be copied through a string unchanged by
+ * sfn_json_plain[c]: 1 when byte c is copied through a string unchanged by
  * both the decoder and the encoder: printable ASCII other than '"' and '\\'.
  */
-static const unsigned char str_plain[256] = {
+const unsigned char sfn_json_plain[256] = {
     /* 0x00 - 0x1F: control characters */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -47,7 +49,7 @@ static const unsigned char str_plain[256] = {
  * stray continuation byte, overlong form, encoded surrogate, > U+10FFFF or
  * truncated (RFC 3629 section 4).
  */
-static size_t utf8_seq(const unsigned char *s, size_t avail) {
+size_t sfn_json_utf8_seq(const unsigned char *s, size_t avail) {
   unsigned c = s[0];
   if (c < 0xC2) return 0; /* continuation byte or overlong 2-byte lead */
   if (c < 0xE0) {
@@ -68,6 +70,36 @@ static size_t utf8_seq(const unsigned char *s, size_t avail) {
     return 4;
   }
   return 0;
+}
+
+const double sfn_json_pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/*
+ * strtod that does not depend on the C locale's decimal point: the text is
+ * copied with '.' replaced by the locale's decimal point when that differs.
+ * text[0..len) is a valid JSON number.
+ */
+double sfn_json_strtod(const char *text, size_t len) {
+  char buf[512], *tmp = buf, *dot;
+  const char *dp = localeconv()->decimal_point;
+  double d;
+  size_t dpl = dp ? strlen(dp) : 1;
+  if (!dp || dpl == 0) dp = ".", dpl = 1;
+  if (len + dpl + 1 > sizeof buf) {
+    tmp = sfn_malloc(len + dpl + 1);
+    if (!tmp) return NAN;
+  }
+  memcpy(tmp, text, len);
+  tmp[len] = '\0';
+  if (!(dp[0] == '.' && dp[1] == '\0') && (dot = memchr(tmp, '.', len)) != NULL) {
+    memmove(dot + dpl, dot + 1, len - (size_t)(dot - tmp));
+    memcpy(dot, dp, dpl);
+  }
+  d = strtod(tmp, NULL);
+  if (tmp != buf) sfn_free(tmp);
+  return d;
 }
 
 /* ------------------------------------------------------------------ */
@@ -121,7 +153,7 @@ static sfn_value *fail_unexpected(parser *ps, const unsigned char *p) {
   c = *p;
   if (c >= 0x20 && c < 0x7F) return fail_at(ps, p, "unexpected character '%c'", (int)c);
   if (c >= 0x80) {
-    size_t n = utf8_seq(p, (size_t)(ps->end - p));
+    size_t n = sfn_json_utf8_seq(p, (size_t)(ps->end - p));
     unsigned long cp;
     if (n == 0) return fail_at(ps, p, "invalid UTF-8");
     cp = n == 2   ? (c & 0x1Fu) << 6 | (p[1] & 0x3Fu)
@@ -167,7 +199,7 @@ static int scan_string(parser *ps, const unsigned char *p, const unsigned char *
   const unsigned char *end = ps->end;
   int esc = 0;
   for (;;) {
-    while (p < end && str_plain[*p]) p++;
+    while (p < end && sfn_json_plain[*p]) p++;
     if (p >= end) {
       fail_at(ps, p, "unterminated string");
       return SFN_ERR;
@@ -190,7 +222,7 @@ static int scan_string(parser *ps, const unsigned char *p, const unsigned char *
       return SFN_ERR;
     }
     {
-      size_t n = utf8_seq(p, (size_t)(end - p));
+      size_t n = sfn_json_utf8_seq(p, (size_t)(end - p));
       if (!n) {
         fail_at(ps, p, "invalid UTF-8");
         return SFN_ERR;
@@ -235,7 +267,7 @@ static size_t unescape(parser *ps, const unsigned char *p, const unsigned char *
       case 'u': break;
       default: /* p[-1] is printable ASCII or a valid UTF-8 sequence */
         fail_at(ps, esc, "invalid escape '\\%.*s'",
-                p[-1] < 0x80 ? 1 : (int)utf8_seq(p - 1, (size_t)(close - p + 1)),
+                p[-1] < 0x80 ? 1 : (int)sfn_json_utf8_seq(p - 1, (size_t)(close - p + 1)),
                 (const char *)p - 1);
         return (size_t)-1;
     }
@@ -303,36 +335,6 @@ static sfn_value *parse_string(parser *ps) {
   }
   ps->p = close + 1;
   return v;
-}
-
-static const double pow10_tab[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-
-/*
- * strtod that does not depend on the C locale's decimal point: the text is
- * copied with '.' replaced by the locale's decimal point when that differs.
- * text[0..len) is a valid JSON number.
- */
-static double strtod_c(const char *text, size_t len) {
-  char buf[512], *tmp = buf, *dot;
-  const char *dp = localeconv()->decimal_point;
-  double d;
-  size_t dpl = dp ? strlen(dp) : 1;
-  if (!dp || dpl == 0) dp = ".", dpl = 1;
-  if (len + dpl + 1 > sizeof buf) {
-    tmp = sfn_malloc(len + dpl + 1);
-    if (!tmp) return NAN;
-  }
-  memcpy(tmp, text, len);
-  tmp[len] = '\0';
-  if (!(dp[0] == '.' && dp[1] == '\0') && (dot = memchr(tmp, '.', len)) != NULL) {
-    memmove(dot + dpl, dot + 1, len - (size_t)(dot - tmp));
-    memcpy(dot, dp, dpl);
-  }
-  d = strtod(tmp, NULL);
-  if (tmp != buf) sfn_free(tmp);
-  return d;
 }
 
 /* Parse a number (ps->p at '-' or a digit). */
@@ -406,13 +408,13 @@ static sfn_value *parse_number(parser *ps) {
   exp -= frac_digits;
   if (exact && m <= (1ull << 53) && exp >= -22 && exp <= 22) {
     d = (double)m;
-    d = exp < 0 ? d / pow10_tab[-exp] : d * pow10_tab[exp];
+    d = exp < 0 ? d / sfn_json_pow10[-exp] : d * sfn_json_pow10[exp];
     if (neg) d = -d;
     v = sfn_double(d);
     return v ? v : fail_oom(ps);
   }
 slow:
-  d = strtod_c((const char *)s, (size_t)(p - s));
+  d = sfn_json_strtod((const char *)s, (size_t)(p - s));
   if (isnan(d)) return fail_oom(ps);
   if (isinf(d)) return fail_at(ps, s, "number out of range");
   v = sfn_double(d);
@@ -652,260 +654,4 @@ sfn_value *sfn_json_decode(const char *text, size_t len, sfn_error *err) {
   }
   sfn_free(ps.stack);
   return v;
-}
-
-/* ------------------------------------------------------------------ */
-/* Encoder                                                            */
-/* ------------------------------------------------------------------ */
-
-static const char hexd[] = "0123456789abcdef";
-
-/* Append s as a JSON string; returns 0 when s is not valid UTF-8 (invalid
- * bytes are then written as U+FFFD so the output stays valid JSON). */
-static int encode_string(sfn_buf *b, const char *str, size_t len) {
-  const unsigned char *s = (const unsigned char *)str, *end = s + len;
-  int ok = 1;
-  char *o;
-  /* Worst case 6 bytes per input byte, plus quotes. */
-  if (sfn_buf_reserve(b, len + 3) != SFN_OK) return 1;
-  b->data[b->len++] = '"';
-  while (s < end) {
-    const unsigned char *q = s;
-    while (q < end && str_plain[*q]) q++;
-    if (q > s) {
-      sfn_buf_add(b, (const char *)s, (size_t)(q - s));
-      s = q;
-      if (s >= end) break;
-    }
-    if (*s >= 0x80) {
-      size_t n = utf8_seq(s, (size_t)(end - s));
-      if (n) {
-        sfn_buf_add(b, (const char *)s, n);
-        s += n;
-      } else {
-        sfn_buf_add(b, "\xEF\xBF\xBD", 3);
-        ok = 0;
-        s++;
-      }
-      continue;
-    }
-    if (sfn_buf_reserve(b, 7) != SFN_OK) return 1;
-    o = b->data + b->len;
-    switch (*s) {
-      case '"': o[0] = '\\', o[1] = '"', b->len += 2; break;
-      case '\\': o[0] = '\\', o[1] = '\\', b->len += 2; break;
-      case '\b': o[0] = '\\', o[1] = 'b', b->len += 2; break;
-      case '\f': o[0] = '\\', o[1] = 'f', b->len += 2; break;
-      case '\n': o[0] = '\\', o[1] = 'n', b->len += 2; break;
-      case '\r': o[0] = '\\', o[1] = 'r', b->len += 2; break;
-      case '\t': o[0] = '\\', o[1] = 't', b->len += 2; break;
-      default:
-        memcpy(o, "\\u00", 4);
-        o[4] = hexd[*s >> 4];
-        o[5] = hexd[*s & 15];
-        b->len += 6;
-        break;
-    }
-    s++;
-  }
-  sfn_buf_addc(b, '"');
-  return ok;
-}
-
-void sfn_json_encode_string(sfn_buf *b, const char *s, size_t len) { (void)encode_string(b, s, len); }
-
-/*
- * Shortest decimal digits of d (finite, non-zero): fills digits (no
- * trailing zeros, no sign) and returns the decimal exponent E such that
- * |d| = 0.d1d2d3... * 10^(E+1), i.e. d1 is the 10^E digit.
- */
-static int shortest_digits(double d, char *digits, int *ndigits) {
-  char tmp[40];
-  int prec, n = 0, i, k = 0, e;
-  double a = fabs(d);
-  /* Fast path: the fewest fraction digits f such that round(a * 10^f),
-   * below 10^15, divided by 10^f reads back as a.  Both operations are
-   * exact or correctly rounded here (an integer below 2^53, an exact power
-   * of ten), and a decimal of at most 15 digits that reads back as a is
-   * the only one of its length, so this is the shortest form. */
-  if (a >= 1e-7 && a < 1e15) {
-    int f;
-    for (f = 0; f <= 22; f++) {
-      double m = floor(a * pow10_tab[f] + 0.5);
-      if (m >= 1e15) break;
-      if (m / pow10_tab[f] == a) {
-        char rev[24];
-        uint64_t u = (uint64_t)m;
-        int r = 0;
-        do {
-          rev[r++] = (char)('0' + u % 10);
-          u /= 10;
-        } while (u);
-        e = r - 1 - f;
-        while (r > 1 && rev[0] == '0') { /* drop trailing zeros */
-          memmove(rev, rev + 1, (size_t)--r);
-        }
-        for (i = 0; i < r; i++) digits[i] = rev[r - 1 - i];
-        digits[r] = '\0';
-        *ndigits = r;
-        return e;
-      }
-    }
-  }
-  /* For normal doubles any decimal of <= 15 significant digits that reads
-   * back as d is what %.15g finds (DBL_DIG); subnormals have fewer
-   * significant bits, so there we search from two digits up (Java prints
-   * the two-digit 4.9E-324, not 5.0E-324, for the smallest one). */
-  prec = fabs(d) < DBL_MIN ? 2 : 15;
-  for (; prec <= 17; prec++) {
-    n = snprintf(tmp, sizeof tmp, "%.*e", prec - 1, d);
-    if (prec == 17 || strtod_c(tmp, (size_t)n) == d) break;
-  }
-  /* tmp is "[-]D[.DDD]e[+-]XX" (the point may be a locale's). */
-  for (i = 0; i < n && tmp[i] != 'e'; i++)
-    if (tmp[i] >= '0' && tmp[i] <= '9') digits[k++] = tmp[i];
-  e = atoi(tmp + i + 1);
-  while (k > 1 && digits[k - 1] == '0') k--;
-  digits[k] = '\0';
-  *ndigits = k;
-  return e;
-}
-
-void sfn_json_encode_double(sfn_buf *b, double d) {
-  char digits[24], out[48], *o = out;
-  int nd, e, i;
-  if (d == 0) {
-    sfn_buf_adds(b, signbit(d) ? "-0.0" : "0.0");
-    return;
-  }
-  if (isnan(d) || isinf(d)) { /* not JSON; Java's spelling, for messages */
-    sfn_buf_adds(b, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
-    return;
-  }
-  if (d < 0) *o++ = '-';
-  /* Integral values below 10^7 (the common case): digits then ".0". */
-  if (fabs(d) < 1e7 && d == (double)(int64_t)d) {
-    int64_t i64 = (int64_t)fabs(d);
-    char rev[8];
-    int r = 0;
-    do {
-      rev[r++] = (char)('0' + i64 % 10);
-      i64 /= 10;
-    } while (i64);
-    while (r) *o++ = rev[--r];
-    *o++ = '.';
-    *o++ = '0';
-    sfn_buf_add(b, out, (size_t)(o - out));
-    return;
-  }
-  e = shortest_digits(d, digits, &nd);
-  if (e >= -3 && e < 7) {
-    /* Plain notation, at least one digit on each side of the point. */
-    if (e < 0) {
-      *o++ = '0';
-      *o++ = '.';
-      for (i = -1; i > e; i--) *o++ = '0';
-      memcpy(o, digits, (size_t)nd);
-      o += nd;
-    } else {
-      for (i = 0; i <= e; i++) *o++ = i < nd ? digits[i] : '0';
-      *o++ = '.';
-      if (nd > e + 1) {
-        memcpy(o, digits + e + 1, (size_t)(nd - e - 1));
-        o += nd - e - 1;
-      } else {
-        *o++ = '0';
-      }
-    }
-  } else {
-    /* Java's computerized scientific notation: D.DDDE[-]X. */
-    *o++ = digits[0];
-    *o++ = '.';
-    if (nd > 1) {
-      memcpy(o, digits + 1, (size_t)(nd - 1));
-      o += nd - 1;
-    } else {
-      *o++ = '0';
-    }
-    o += snprintf(o, 8, "E%d", e);
-  }
-  sfn_buf_add(b, out, (size_t)(o - out));
-}
-
-static void encode_int(sfn_buf *b, int64_t i) {
-  char tmp[24], *p = tmp + sizeof tmp;
-  uint64_t u = i < 0 ? (uint64_t)0 - (uint64_t)i : (uint64_t)i;
-  do {
-    *--p = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
-  if (i < 0) *--p = '-';
-  sfn_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
-}
-
-static int encode_value(const sfn_value *v, sfn_buf *b, int depth, sfn_error *err) {
-  size_t i, n;
-  if (depth > SFN_JSON_MAX_DEPTH)
-    return sfn_error_set(err, "JSONError", "nesting deeper than %d", SFN_JSON_MAX_DEPTH);
-  switch (sfn_type_of(v)) {
-    case SFN_NULL: sfn_buf_add(b, "null", 4); break;
-    case SFN_BOOL:
-      if (v->u.b) sfn_buf_add(b, "true", 4);
-      else sfn_buf_add(b, "false", 5);
-      break;
-    case SFN_INT: encode_int(b, v->u.i); break;
-    case SFN_DOUBLE:
-      if (isnan(v->u.d) || isinf(v->u.d))
-        return sfn_error_set(err, "JSONError", "cannot encode %s",
-                             isnan(v->u.d) ? "NaN" : v->u.d > 0 ? "Infinity" : "-Infinity");
-      sfn_json_encode_double(b, v->u.d);
-      break;
-    case SFN_STRING:
-      if (!encode_string(b, sfn_str(v), sfn_strlen(v)))
-        return sfn_error_set(err, "JSONError", "invalid UTF-8 in string");
-      break;
-    case SFN_ARRAY:
-      n = sfn_array_len(v);
-      sfn_buf_addc(b, '[');
-      for (i = 0; i < n; i++) {
-        if (i) sfn_buf_addc(b, ',');
-        if (encode_value(sfn_array_at(v, i), b, depth + 1, err) != SFN_OK) return SFN_ERR;
-      }
-      sfn_buf_addc(b, ']');
-      break;
-    case SFN_OBJECT:
-      n = sfn_object_len(v);
-      sfn_buf_addc(b, '{');
-      for (i = 0; i < n; i++) {
-        const sfn_value *k = sfn_object_key(v, i);
-        if (i) sfn_buf_addc(b, ',');
-        if (!encode_string(b, sfn_str(k), sfn_strlen(k)))
-          return sfn_error_set(err, "JSONError", "invalid UTF-8 in string");
-        sfn_buf_addc(b, ':');
-        if (encode_value(sfn_object_val(v, i), b, depth + 1, err) != SFN_OK) return SFN_ERR;
-      }
-      sfn_buf_addc(b, '}');
-      break;
-  }
-  if (b->oom) return sfn_error_oom(err);
-  return SFN_OK;
-}
-
-int sfn_json_encode_buf(const sfn_value *v, sfn_buf *b, sfn_error *err) {
-  if (encode_value(v, b, 0, err) != SFN_OK) return SFN_ERR;
-  if (b->oom) return sfn_error_oom(err);
-  return SFN_OK;
-}
-
-char *sfn_json_encode(const sfn_value *v, size_t *len, sfn_error *err) {
-  sfn_buf b;
-  char *s;
-  sfn_buf_init(&b);
-  if (sfn_json_encode_buf(v, &b, err) != SFN_OK) {
-    sfn_buf_free(&b);
-    return NULL;
-  }
-  s = sfn_buf_take(&b, len);
-  if (!s) sfn_error_oom(err);
-  return s;
 }
