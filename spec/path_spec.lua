@@ -221,6 +221,9 @@ describe("sfn.path", function()
       assert.equal('[]', eval("$.x[?(@.n =~ /c/)].n", d)) -- the whole string must match
       assert.equal('["a"]', eval("$.x[?(@.n =~ /A/i)].n", d))
       assert.equal('["a","b"]', eval("$.x[?(@.n =~ /[ab]|x(y)?/)].n", d))
+      assert.equal('["cc"]', eval("$.x[?(@.n =~ /\\w{2,}/)].n", d))
+      -- A pattern past the matcher's size limit matches nothing (and does not crash).
+      assert.equal('[]', eval("$.x[?(@.n =~ /" .. ("a."):rep(600) .. "/)].n", d))
     end)
 
     it("applies a filter on an object to the object itself", function()

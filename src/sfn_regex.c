@@ -189,6 +189,7 @@ static int parse_atom(regex *r) {
       r->nodes[id].c = (unsigned char)c;
       break;
   }
+  if (id < 0) return -1; /* node limit (r->bad is set) */
   if (r->pos < r->plen) {
     rnode *n = &r->nodes[id];
     char q = r->p[r->pos];
