@@ -18,6 +18,12 @@ HDRS     = $(wildcard src/*.h)
 LUA54_INC ?= $(shell pkg-config --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 LUAJIT_INC ?= $(shell pkg-config --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
+# A source list stamp: adding or removing a source file rebuilds the module
+# even when the new file is older than the built one.
+SRC_STAMP := build/.sources
+$(shell mkdir -p build; echo "$(CORE_SRC) $(LUA_SRC)" | cmp -s - $(SRC_STAMP) 2>/dev/null || \
+  echo "$(CORE_SRC) $(LUA_SRC)" > $(SRC_STAMP))
+
 HAVE_LUA54  := $(shell command -v lua5.4 >/dev/null 2>&1 && echo yes)
 HAVE_LUAJIT := $(shell command -v luajit >/dev/null 2>&1 && echo yes)
 TARGETS = $(if $(HAVE_LUA54),build/lua5.4/sfn/core.so) $(if $(HAVE_LUAJIT),build/luajit/sfn/core.so)
@@ -26,11 +32,11 @@ TARGETS = $(if $(HAVE_LUA54),build/lua5.4/sfn/core.so) $(if $(HAVE_LUAJIT),build
 
 all: $(TARGETS)
 
-build/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS)
+build/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm $(LIBS_EXTRA)
 
-build/luajit/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS)
+build/luajit/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUAJIT_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm $(LIBS_EXTRA)
 
@@ -79,7 +85,7 @@ asan:
 	$(MAKE) build/asan/lua5.4/sfn/core.so
 	@SFN_ASAN=1 SFN_LUAS=lua5.4 SFN_BUILD=build/asan tools/run-tests
 
-build/asan/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS)
+build/asan/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	  -fno-sanitize-recover=undefined $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm \
