@@ -193,6 +193,7 @@ describe("machine:run tasks", function()
     assert.are.equal("A", seen.state)
     assert.are.equal(LAMBDA, seen.resource)
     assert.are.equal(1, seen.attempt)
+    assert.are.equal(64, #seen.token)
     assert.are.same({ "ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
       "LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded" }, types(r))
   end)

@@ -509,6 +509,7 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
 static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params) {
   ev_type sched, started;
   f->eff = params;
+  if (!f->token) f->token = new_token(e);
   f->task_id = ++e->next_task;
   f->attempt = f->attempt ? f->attempt : 1;
   switch (s->task_kind) {
@@ -550,10 +551,10 @@ static void enter_state(sfn_exec *e, frame *f) {
 static void run_state(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *eff, *params, *out;
-  if (s->type == SFN_STATE_TASK && s->wait_for_token) {
-    sfn_decref(f->token);
-    f->token = new_token(e);
-  }
+  /* $$.Task.Token exists for callback tasks only; other tasks get their
+   * token (for the host's handler) when they are scheduled. */
+  sfn_decref(f->token);
+  f->token = s->type == SFN_STATE_TASK && s->wait_for_token ? new_token(e) : NULL;
   sfn_decref(f->context);
   f->context = NULL;
   if (s->uses_context) {
