@@ -38,7 +38,11 @@ size_t sfn_diagnostics_errors(const sfn_diagnostics *d) {
 static int diag_add(sfn_diagnostics *d, int severity, const char *code, char *message,
                     const char *location, char *create_message) {
   sfn_diagnostic *x;
+  char *c = NULL, *l = NULL;
   if (!message) goto oom;
+  c = sfn_strndup(code, strlen(code));
+  l = location ? sfn_strndup(location, strlen(location)) : NULL;
+  if (!c || (location && !l)) goto oom;
   if (d->n == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 8;
     sfn_diagnostic *items = sfn_realloc(d->items, cap * sizeof *items);
@@ -46,17 +50,17 @@ static int diag_add(sfn_diagnostics *d, int severity, const char *code, char *me
     d->items = items;
     d->cap = cap;
   }
-  x = &d->items[d->n];
+  x = &d->items[d->n++];
   memset(x, 0, sizeof *x);
   x->severity = severity;
   x->message = message;
   x->create_message = create_message;
-  x->code = sfn_strndup(code, strlen(code));
-  x->location = location ? sfn_strndup(location, strlen(location)) : NULL;
-  d->n++;
-  if (!x->code || (location && !x->location)) return SFN_ERR;
+  x->code = c;
+  x->location = l;
   return SFN_OK;
 oom:
+  sfn_free(c);
+  sfn_free(l);
   sfn_free(message);
   sfn_free(create_message);
   return SFN_ERR;

@@ -327,7 +327,7 @@ static void scan(jscan *j) {
         fail(j, "Unexpected end-of-input: expected close marker for %s (start marker at %s)",
              f->object ? "Object" : "Array", b.data);
       else
-        j->failed = 1;
+        j->msg.oom = j->failed = 1;
       sfn_buf_free(&b);
       return;
     }
@@ -403,17 +403,18 @@ int sfn_validate_json_error(const char *text, size_t len, sfn_diagnostics *diags
   j.line = 1;
   sfn_buf_init(&j.msg);
   scan(&j);
-  if (j.failed && !j.msg.oom) {
-    sfn_diagnostic *x;
+  if (j.failed && !j.msg.oom && j.msg.data) {
     sfn_buf_init(&loc);
     sfn_buf_init(&full);
     source_desc(&j, &loc, j.line, col_at(&j, j.i));
     sfn_buf_add(&full, j.msg.data, j.msg.len);
     sfn_buf_adds(&full, "\n at ");
-    sfn_buf_add(&full, loc.data, loc.len);
+    if (!loc.oom) sfn_buf_add(&full, loc.data, loc.len);
     rc = SFN_ERR;
     if (!loc.oom && !full.oom) {
-      if (diags->n == diags->cap) {
+      char *code = sfn_strndup("INVALID_JSON_DESCRIPTION", 24);
+      char *m = sfn_buf_take(&full, NULL), *l = sfn_buf_take(&loc, NULL);
+      if (diags->n == diags->cap && code && m && l) {
         size_t cap = diags->cap ? diags->cap * 2 : 8;
         sfn_diagnostic *items = sfn_realloc(diags->items, cap * sizeof *items);
         if (items) {
@@ -421,21 +422,24 @@ int sfn_validate_json_error(const char *text, size_t len, sfn_diagnostics *diags
           diags->cap = cap;
         }
       }
-      if (diags->n < diags->cap) {
-        x = &diags->items[diags->n];
+      if (code && m && l && diags->n < diags->cap) {
+        sfn_diagnostic *x = &diags->items[diags->n++];
         memset(x, 0, sizeof *x);
-        x->code = sfn_strndup("INVALID_JSON_DESCRIPTION", 24);
-        x->message = sfn_buf_take(&full, NULL);
-        x->location = sfn_buf_take(&loc, NULL);
+        x->code = code;
+        x->message = m;
+        x->location = l;
         x->severity = SFN_DIAG_ERROR;
-        diags->n++;
-        rc = (x->code && x->message && x->location) ? SFN_OK : SFN_ERR;
+        rc = SFN_OK;
+      } else {
+        sfn_free(code);
+        sfn_free(m);
+        sfn_free(l);
       }
     }
     sfn_buf_free(&loc);
     sfn_buf_free(&full);
-  } else if (j.msg.oom) {
-    rc = SFN_ERR;
+  } else if (j.failed) {
+    rc = SFN_ERR; /* out of memory */
   }
   sfn_buf_free(&j.msg);
   sfn_free(j.stack);
