@@ -3,7 +3,8 @@
  * messages, the walk over containers (definition, Parallel branches, Map
  * processors), the transition graph checks, Map Label rules and the
  * CreateStateMachine message.  State fields are checked in
- * sfn_validate_states.c; JSON text errors in sfn_validate_json.c.
+ * sfn_validate_states.c, Choice rules in sfn_validate_choice.c, JSON text
+ * errors in sfn_validate_json.c.
  */
 #include <stdio.h>
 #include <string.h>

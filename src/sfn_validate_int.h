@@ -88,6 +88,17 @@ void vx_container(sfn_vctx *v, const sfn_value *obj, int kind, int lang);
 /* One state (sfn_validate_states.c); location is /.../States/<name>. */
 void vx_state(sfn_vctx *v, const sfn_value *state, int inherited_lang);
 
+/* Shared field checks (sfn_validate_states.c): a field of the other query
+ * language (reported at the object); a string (or null) path field of the
+ * given kind (sfn_path_kind); an RFC 3339 timestamp field. */
+void vx_wrong_language(sfn_vctx *v, const char *field, int lang);
+void vx_check_path_field(sfn_vctx *v, const char *field, const sfn_value *val, int kind,
+                         int nullable);
+void vx_check_timestamp(sfn_vctx *v, const char *field, const sfn_value *val, int lang);
+
+/* The Choices array of a Choice state (sfn_validate_choice.c). */
+void vx_check_choices(sfn_vctx *v, const sfn_value *arr, int lang);
+
 /* Graph checks of a container and everything nested in it. */
 void vx_graph(sfn_vctx *v, const sfn_value *container, int top);
 

@@ -1,8 +1,9 @@
 /*
  * sfn_validate_states.c: the definition validator's checks of one state:
  * which fields each state type and query language takes, their types and
- * values, field combinations AWS forbids, Retry/Catch, Choice rules, Map
- * configuration and payload templates (Parameters, ResultSelector, ...).
+ * values, field combinations AWS forbids, Retry/Catch, Map configuration
+ * and payload templates (Parameters, ResultSelector, ...).  Choice rules are
+ * in sfn_validate_choice.c.
  *
  * Within a state AWS reports, in this order: the QueryLanguage downgrade,
  * fields of the other query language, missing required fields, fields the
@@ -106,7 +107,7 @@ static const field_rule *find_rule(const field_rule *rules, size_t n, const char
 static const char *lang_name(int lang) { return lang == VX_JSONATA ? "JSONata" : "JSONPath"; }
 
 /* A field of the other query language (reported at the object). */
-static void wrong_language(sfn_vctx *v, const char *field, int lang) {
+void vx_wrong_language(sfn_vctx *v, const char *field, int lang) {
   vx_schema(v, NULL,
             "The QueryLanguage is set to '%s', but field '%s' is only supported for the '%s' "
             "QueryLanguage",
@@ -174,8 +175,8 @@ static int intrinsic_valid(sfn_vctx *v, const sfn_value *val) {
 }
 
 /* A string or null field holding a path of the given kind. */
-static void check_path_field(sfn_vctx *v, const char *field, const sfn_value *val,
-                             sfn_path_kind kind, int nullable) {
+void vx_check_path_field(sfn_vctx *v, const char *field, const sfn_value *val, int kind,
+                         int nullable) {
   if (!vx_want(v, val, VX_T_STRING | (nullable ? VX_T_NULL : 0), field)) return;
   if (val->type == SFN_NULL) return;
   /* variables may be read through any path field except ResultPath */
@@ -267,7 +268,7 @@ static int timestamp_valid(const sfn_value *val) {
          sfn_time_parse(sfn_str(val), sfn_strlen(val), &ms) == SFN_OK;
 }
 
-static void check_timestamp(sfn_vctx *v, const char *field, const sfn_value *val, int lang) {
+void vx_check_timestamp(sfn_vctx *v, const char *field, const sfn_value *val, int lang) {
   if (lang == VX_JSONATA && vx_is_jsonata_expr(val)) return;
   if (!vx_want(v, val, VX_T_STRING, field)) return;
   if (!timestamp_valid(val)) vx_schema(v, field, "String does not match RFC3339 timestamp");
@@ -348,8 +349,8 @@ static void check_handlers(sfn_vctx *v, const char *field, const sfn_value *arr,
     errors = sfn_object_gets(h, "ErrorEquals");
     for (j = 0; j < sfn_object_len(h); j++) {
       const char *k = sfn_str(sfn_object_key(h, j));
-      if (lang == VX_JSONPATH && catch && !strcmp(k, "Output")) wrong_language(v, k, lang);
-      if (lang == VX_JSONATA && catch && !strcmp(k, "ResultPath")) wrong_language(v, k, lang);
+      if (lang == VX_JSONPATH && catch && !strcmp(k, "Output")) vx_wrong_language(v, k, lang);
+      if (lang == VX_JSONATA && catch && !strcmp(k, "ResultPath")) vx_wrong_language(v, k, lang);
     }
     if (catch && (!errors || !sfn_object_gets(h, "Next")))
       vx_schema(v, NULL, "These fields are required: [%s]",
@@ -385,187 +386,13 @@ static void check_handlers(sfn_vctx *v, const char *field, const sfn_value *arr,
       } else if (catch && !strcmp(k, "Next")) {
         vx_want(v, x, VX_T_STRING, k);
       } else if (catch && !strcmp(k, "ResultPath")) {
-        if (lang == VX_JSONPATH) check_path_field(v, k, x, SFN_PATH_REFERENCE, 1);
+        if (lang == VX_JSONPATH) vx_check_path_field(v, k, x, SFN_PATH_REFERENCE, 1);
       } else if (catch && (!strcmp(k, "Output") || !strcmp(k, "Assign"))) {
         if (!strcmp(k, "Assign")) vx_want(v, x, VX_T_OBJECT, k);
       } else {
         vx_schema(v, NULL, "Field '%s' is not supported", k);
       }
     }
-    vx_pop(v, m);
-  }
-}
-
-/* ---- Choice rules ---- */
-
-enum { OP_STRING, OP_NUMBER, OP_BOOL, OP_TIMESTAMP, OP_PATH, OP_TEST };
-
-typedef struct op_rule {
-  const char *name;
-  int kind;
-} op_rule;
-
-static const op_rule choice_ops[] = {
-    {"StringEquals", OP_STRING},
-    {"StringLessThan", OP_STRING},
-    {"StringGreaterThan", OP_STRING},
-    {"StringLessThanEquals", OP_STRING},
-    {"StringGreaterThanEquals", OP_STRING},
-    {"StringMatches", OP_STRING},
-    {"NumericEquals", OP_NUMBER},
-    {"NumericLessThan", OP_NUMBER},
-    {"NumericGreaterThan", OP_NUMBER},
-    {"NumericLessThanEquals", OP_NUMBER},
-    {"NumericGreaterThanEquals", OP_NUMBER},
-    {"BooleanEquals", OP_BOOL},
-    {"TimestampEquals", OP_TIMESTAMP},
-    {"TimestampLessThan", OP_TIMESTAMP},
-    {"TimestampGreaterThan", OP_TIMESTAMP},
-    {"TimestampLessThanEquals", OP_TIMESTAMP},
-    {"TimestampGreaterThanEquals", OP_TIMESTAMP},
-    {"StringEqualsPath", OP_PATH},
-    {"StringLessThanPath", OP_PATH},
-    {"StringGreaterThanPath", OP_PATH},
-    {"StringLessThanEqualsPath", OP_PATH},
-    {"StringGreaterThanEqualsPath", OP_PATH},
-    {"NumericEqualsPath", OP_PATH},
-    {"NumericLessThanPath", OP_PATH},
-    {"NumericGreaterThanPath", OP_PATH},
-    {"NumericLessThanEqualsPath", OP_PATH},
-    {"NumericGreaterThanEqualsPath", OP_PATH},
-    {"BooleanEqualsPath", OP_PATH},
-    {"TimestampEqualsPath", OP_PATH},
-    {"TimestampLessThanPath", OP_PATH},
-    {"TimestampGreaterThanPath", OP_PATH},
-    {"TimestampLessThanEqualsPath", OP_PATH},
-    {"TimestampGreaterThanEqualsPath", OP_PATH},
-    {"IsNull", OP_TEST},
-    {"IsPresent", OP_TEST},
-    {"IsNumeric", OP_TEST},
-    {"IsString", OP_TEST},
-    {"IsBoolean", OP_TEST},
-    {"IsTimestamp", OP_TEST},
-};
-
-static const op_rule *find_op(const char *name) {
-  size_t i;
-  for (i = 0; i < NRULES(choice_ops); i++)
-    if (!strcmp(choice_ops[i].name, name)) return &choice_ops[i];
-  return NULL;
-}
-
-static void check_rule(sfn_vctx *v, const sfn_value *rule, int top, int lang);
-
-static void check_rule_list(sfn_vctx *v, const char *field, const sfn_value *arr, int lang) {
-  size_t i;
-  if (!vx_want(v, arr, VX_T_ARRAY, field)) return;
-  if (sfn_array_len(arr) == 0) {
-    vx_schema(v, field, "Value cannot be empty");
-    return;
-  }
-  for (i = 0; i < sfn_array_len(arr); i++) {
-    size_t m = vx_push(v, "/");
-    vx_push(v, field);
-    vx_push_index(v, i);
-    if (vx_want(v, sfn_array_at(arr, i), VX_T_OBJECT, NULL))
-      check_rule(v, sfn_array_at(arr, i), 0, lang);
-    vx_pop(v, m);
-  }
-}
-
-/* One Choice rule at the current location (top: a member of Choices). */
-static void check_rule(sfn_vctx *v, const sfn_value *rule, int top, int lang) {
-  size_t i, nops = 0, ncmp = 0;
-  const sfn_value *var = sfn_object_gets(rule, "Variable");
-  if (lang == VX_JSONATA) {
-    if (top && (!sfn_object_gets(rule, "Condition") || !sfn_object_gets(rule, "Next")))
-      vx_schema(v, NULL, "These fields are required: [%s]",
-                !sfn_object_gets(rule, "Condition") && !sfn_object_gets(rule, "Next")
-                    ? "Condition, Next"
-                : !sfn_object_gets(rule, "Condition") ? "Condition"
-                                                      : "Next");
-    for (i = 0; i < sfn_object_len(rule); i++) {
-      const char *k = sfn_str(sfn_object_key(rule, i));
-      const sfn_value *x = sfn_object_val(rule, i);
-      if (!strcmp(k, "Next") || !strcmp(k, "Comment"))
-        vx_want(v, x, VX_T_STRING, k);
-      else if (!strcmp(k, "Assign"))
-        vx_want(v, x, VX_T_OBJECT, k);
-      else if (strcmp(k, "Condition") && strcmp(k, "Output"))
-        vx_schema(v, NULL, "Field '%s' is not supported", k);
-    }
-    return;
-  }
-  for (i = 0; i < sfn_object_len(rule); i++) {
-    const char *k = sfn_str(sfn_object_key(rule, i));
-    if (!strcmp(k, "Output") || !strcmp(k, "Condition")) wrong_language(v, k, lang);
-    if (find_op(k)) ncmp++;
-    if (!strcmp(k, "And") || !strcmp(k, "Or") || !strcmp(k, "Not")) nops++;
-  }
-  if (top && !sfn_object_gets(rule, "Next")) vx_schema(v, NULL, "These fields are required: [Next]");
-  if (nops + ncmp != 1)
-    vx_schema(v, NULL,
-              "A Choice Rule must have exactly one of these fields: [And, Or, Not] or one "
-              "comparison operator");
-  else if (ncmp && !var)
-    vx_schema(v, NULL, "These fields are required: [Variable]");
-  for (i = 0; i < sfn_object_len(rule) && !v->oom; i++) {
-    const char *k = sfn_str(sfn_object_key(rule, i));
-    const sfn_value *x = sfn_object_val(rule, i);
-    const op_rule *op = find_op(k);
-    if (op) {
-      switch (op->kind) {
-      case OP_STRING: vx_want(v, x, VX_T_STRING, k); break;
-      case OP_NUMBER: vx_want(v, x, VX_T_NUMBER, k); break;
-      case OP_BOOL:
-      case OP_TEST: vx_want(v, x, VX_T_BOOLEAN, k); break;
-      case OP_TIMESTAMP: check_timestamp(v, k, x, VX_JSONPATH); break;
-      default: check_path_field(v, k, x, SFN_PATH_REFERENCE, 0); break;
-      }
-    } else if (!strcmp(k, "Variable")) {
-      if (nops) {
-        vx_schema(v, NULL, "Field '%s' is not supported", k);
-      } else {
-        check_path_field(v, k, x, SFN_PATH_ANY, 0);
-      }
-    } else if (!strcmp(k, "Next")) {
-      if (top)
-        vx_want(v, x, VX_T_STRING, k);
-      else
-        vx_schema(v, NULL, "Field '%s' is not supported", k);
-    } else if (!strcmp(k, "Comment")) {
-      vx_want(v, x, VX_T_STRING, k);
-    } else if (!strcmp(k, "Assign")) {
-      if (top)
-        vx_want(v, x, VX_T_OBJECT, k);
-      else
-        vx_schema(v, NULL, "Field '%s' is not supported", k);
-    } else if (!strcmp(k, "And") || !strcmp(k, "Or")) {
-      check_rule_list(v, k, x, lang);
-    } else if (!strcmp(k, "Not")) {
-      if (vx_want(v, x, VX_T_OBJECT, k)) {
-        size_t m = vx_push(v, "/Not");
-        check_rule(v, x, 0, lang);
-        vx_pop(v, m);
-      }
-    } else if (strcmp(k, "Output") && strcmp(k, "Condition")) {
-      vx_schema(v, NULL, "Field '%s' is not supported", k);
-    }
-  }
-}
-
-static void check_choices(sfn_vctx *v, const sfn_value *arr, int lang) {
-  size_t i;
-  if (!vx_want(v, arr, VX_T_ARRAY, "Choices")) return;
-  if (sfn_array_len(arr) == 0) {
-    vx_schema(v, "Choices", "Value cannot be empty");
-    return;
-  }
-  for (i = 0; i < sfn_array_len(arr) && !v->oom; i++) {
-    size_t m = vx_push(v, "/Choices");
-    vx_push_index(v, i);
-    if (vx_want(v, sfn_array_at(arr, i), VX_T_OBJECT, NULL))
-      check_rule(v, sfn_array_at(arr, i), 1, lang);
     vx_pop(v, m);
   }
 }
@@ -667,11 +494,11 @@ static void check_map_object(sfn_vctx *v, const char *field, const sfn_value *va
       vx_want(v, x, VX_T_STRING, k);
     } else if (!strcmp(k, "Parameters") || !strcmp(k, "BatchInput")) {
       if (lang == VX_JSONATA && !strcmp(k, "Parameters"))
-        wrong_language(v, k, lang);
+        vx_wrong_language(v, k, lang);
       else
         check_template_field(v, k, x, lang);
     } else if (!strcmp(k, "Arguments")) {
-      if (lang == VX_JSONPATH) wrong_language(v, k, lang);
+      if (lang == VX_JSONPATH) vx_wrong_language(v, k, lang);
     } else if (!strcmp(k, "ReaderConfig")) {
       if (vx_want(v, x, VX_T_OBJECT, k)) {
         const sfn_value *it = sfn_object_gets(x, "InputType");
@@ -686,9 +513,9 @@ static void check_map_object(sfn_vctx *v, const char *field, const sfn_value *va
       check_int(v, k, x, 0, 9.2e18, lang);
     } else if (!strcmp(k, "MaxItemsPerBatchPath") || !strcmp(k, "MaxInputBytesPerBatchPath")) {
       if (lang == VX_JSONPATH)
-        check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
+        vx_check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
       else
-        wrong_language(v, k, lang);
+        vx_wrong_language(v, k, lang);
     } else {
       vx_schema(v, NULL, "Field '%s' is not supported", k);
     }
@@ -745,11 +572,11 @@ static void check_field(sfn_vctx *v, const sfn_value *st, const char *k, const s
   } else if (!strcmp(k, "End")) {
     vx_want(v, x, VX_T_BOOLEAN, k);
   } else if (!strcmp(k, "InputPath") || !strcmp(k, "OutputPath")) {
-    check_path_field(v, k, x, SFN_PATH_ANY, 1);
+    vx_check_path_field(v, k, x, SFN_PATH_ANY, 1);
   } else if (!strcmp(k, "ItemsPath")) {
-    check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
+    vx_check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
   } else if (!strcmp(k, "ResultPath")) {
-    check_path_field(v, k, x, SFN_PATH_REFERENCE, 1);
+    vx_check_path_field(v, k, x, SFN_PATH_REFERENCE, 1);
   } else if (!strcmp(k, "Parameters") || !strcmp(k, "ResultSelector") ||
              !strcmp(k, "ItemSelector")) {
     check_template_field(v, k, x, lang);
@@ -765,15 +592,15 @@ static void check_field(sfn_vctx *v, const sfn_value *st, const char *k, const s
              !strcmp(k, "SecondsPath") || !strcmp(k, "TimestampPath") ||
              !strcmp(k, "MaxConcurrencyPath") || !strcmp(k, "ToleratedFailureCountPath") ||
              !strcmp(k, "ToleratedFailurePercentagePath")) {
-    check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
+    vx_check_path_field(v, k, x, SFN_PATH_REFERENCE, 0);
   } else if (!strcmp(k, "Credentials")) {
     check_credentials(v, x, lang);
   } else if (!strcmp(k, "Choices")) {
-    check_choices(v, x, lang);
+    vx_check_choices(v, x, lang);
   } else if (!strcmp(k, "Seconds")) {
     check_int(v, k, x, 0, 99999999, lang);
   } else if (!strcmp(k, "Timestamp")) {
-    check_timestamp(v, k, x, lang);
+    vx_check_timestamp(v, k, x, lang);
   } else if (!strcmp(k, "Error") || !strcmp(k, "Cause")) {
     if (!(lang == VX_JSONATA && vx_is_jsonata_expr(x))) vx_want(v, x, VX_T_STRING, k);
   } else if (!strcmp(k, "ErrorPath") || !strcmp(k, "CausePath")) {
@@ -839,8 +666,8 @@ void vx_state(sfn_vctx *v, const sfn_value *st, int inherited) {
   for (i = 0; i < sfn_object_len(st) && !downgraded; i++) {
     const char *k = sfn_str(sfn_object_key(st, i));
     const field_rule *r = find_rule(state_fields, NRULES(state_fields), k);
-    if (r && r->lang == L_PATH && lang == VX_JSONATA) wrong_language(v, k, lang);
-    if (r && r->lang == L_ATA && lang == VX_JSONPATH) wrong_language(v, k, lang);
+    if (r && r->lang == L_PATH && lang == VX_JSONATA) vx_wrong_language(v, k, lang);
+    if (r && r->lang == L_ATA && lang == VX_JSONPATH) vx_wrong_language(v, k, lang);
   }
   check_required(v, st, t);
   /* fields this state type does not take */
