@@ -33,10 +33,11 @@ describe("sfn.machine", function()
     assert.truthy(err.message:find("Invalid State Machine Definition", 1, true))
   end)
 
-  it("rejects JSON that does not parse with InvalidDefinition", function()
+  it("rejects JSON that does not parse with InvalidDefinition and Jackson's wording", function()
     local m, err = sfn.machine('{"StartAt":')
     assert.is_nil(m)
     assert.are.equal("InvalidDefinition", err.code)
+    assert.truthy(err.message:find("INVALID_JSON_DESCRIPTION", 1, true))
   end)
 
   it("refuses JSONata instead of running it as JSONPath", function()

@@ -63,11 +63,18 @@ static int l_machine_compile(lua_State *L) {
     const char *s = lua_tolstring(L, 1, &len);
     def = sfn_json_decode(s, len, &err);
     if (!def) {
-      sfn_error inv = {{0}, NULL, 0, 0};
-      sfn_error_set(&inv, "InvalidDefinition", "Invalid State Machine Definition: '%s at line %d, column %d'",
-                    err.message ? err.message : "invalid JSON", err.line, err.column);
+      /* AWS's wording for text that is not a JSON object (Jackson's message). */
+      sfn_diagnostics d = {NULL, 0, 0};
+      sfn_value *ignored = NULL;
+      char *msg;
       sfn_error_clear(&err);
-      return lsfn_fail(L, &inv);
+      sfn_validate_text(s, len, &opts, &d, &ignored, NULL);
+      sfn_decref(ignored);
+      msg = sfn_validate_message(&d);
+      sfn_diagnostics_free(&d);
+      sfn_error_set(&err, "InvalidDefinition", "%s", msg ? msg : "Invalid State Machine Definition");
+      sfn_free(msg);
+      return lsfn_fail(L, &err);
     }
   } else {
     luaL_checktype(L, 1, LUA_TTABLE);
