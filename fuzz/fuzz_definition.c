@@ -15,18 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned long alloc_count, fail_at;
-
-static void *test_alloc(void *ud, void *ptr, size_t nsize) {
-  (void)ud;
-  if (nsize == 0) {
-    free(ptr);
-    return NULL;
-  }
-  alloc_count++;
-  if (fail_at && alloc_count == fail_at) return NULL;
-  return realloc(ptr, nsize);
-}
+#include "fuzz_alloc.h"
 
 static unsigned long run(const uint8_t *data, size_t size, int express) {
   sfn_validate_opts opts;
