@@ -24,10 +24,10 @@ local cases = require "support.cases"
 
 local have_sfn, sfn = pcall(require, "sfn")
 
--- The engine runs Retry and Catch, so their cases run.  SFN_CONFORMANCE_RUN
+-- The engine runs Retry, Catch and task timeouts, so their cases run.  SFN_CONFORMANCE_RUN
 -- ="Parallel,Map" runs the cases of further features that are otherwise
 -- skipped (names as in the report), for an engine that has them.
-local RUN_ANYWAY = { Retry = true, Catch = true }
+local RUN_ANYWAY = { Retry = true, Catch = true, timeout = true }
 for name in (os.getenv("SFN_CONFORMANCE_RUN") or ""):gmatch("[^,%s]+") do RUN_ANYWAY[name] = true end
 
 local KNOWN_FILE = "spec/fixtures/conformance-known-failures.txt"

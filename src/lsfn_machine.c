@@ -196,6 +196,61 @@ static int l_exec_take_task(lua_State *L) {
   }
   lua_pushinteger(L, t.attempt);
   lua_setfield(L, -2, "attempt");
+  lua_pushboolean(L, t.state->wait_for_token);
+  lua_setfield(L, -2, "callback");
+  return 1;
+}
+
+/* Value argument: a Lua value, or JSON text when is_json_text is true. */
+static sfn_value *payload_arg(lua_State *L, int idx, int json_idx, sfn_error *err) {
+  return lua_toboolean(L, json_idx) ? arg_value(L, idx, "InvalidOutput", err) : lsfn_to_value(L, idx, err);
+}
+
+/* exec:task_submitted(id, value, now_ms, is_json_text) -> true | false (no such task) */
+static int l_exec_task_submitted(lua_State *L) {
+  lexec *le = check_exec(L);
+  sfn_error err = {{0}, NULL, 0, 0};
+  uint64_t id = (uint64_t)luaL_checknumber(L, 2);
+  sfn_value *v = payload_arg(L, 3, 5, &err);
+  int rc;
+  if (!v) return lsfn_fail(L, &err);
+  lsfn_push_holder(L, v);
+  rc = sfn_exec_task_submitted(le->e, id, v, check_ms(L, 4));
+  if (rc == SFN_ERR) return luaL_error(L, "sfn: out of memory");
+  lua_pushboolean(L, rc == SFN_OK);
+  return 1;
+}
+
+/* exec:send_success(token, value, now_ms, is_json_text) -> true | false (no task waits on it) */
+static int l_exec_send_success(lua_State *L) {
+  lexec *le = check_exec(L);
+  sfn_error err = {{0}, NULL, 0, 0};
+  const char *token = luaL_checkstring(L, 2);
+  sfn_value *v = payload_arg(L, 3, 5, &err);
+  int rc;
+  if (!v) return lsfn_fail(L, &err);
+  lsfn_push_holder(L, v);
+  rc = sfn_exec_send_success(le->e, token, v, check_ms(L, 4));
+  if (rc == SFN_ERR) return luaL_error(L, "sfn: out of memory");
+  lua_pushboolean(L, rc == SFN_OK);
+  return 1;
+}
+
+/* exec:send_failure(token, error, cause, now_ms) -> true | false */
+static int l_exec_send_failure(lua_State *L) {
+  lexec *le = check_exec(L);
+  int rc = sfn_exec_send_failure(le->e, luaL_checkstring(L, 2), luaL_optstring(L, 3, NULL),
+                                 luaL_optstring(L, 4, NULL), check_ms(L, 5));
+  if (rc == SFN_ERR) return luaL_error(L, "sfn: out of memory");
+  lua_pushboolean(L, rc == SFN_OK);
+  return 1;
+}
+
+/* exec:send_heartbeat(token, now_ms) -> true | false */
+static int l_exec_send_heartbeat(lua_State *L) {
+  lexec *le = check_exec(L);
+  int rc = sfn_exec_send_heartbeat(le->e, luaL_checkstring(L, 2), check_ms(L, 3));
+  lua_pushboolean(L, rc == SFN_OK);
   return 1;
 }
 
@@ -289,6 +344,10 @@ void lsfn_open_machine(lua_State *L) {
                                     {"take_task", l_exec_take_task},
                                     {"task_succeeded", l_exec_task_succeeded},
                                     {"task_failed", l_exec_task_failed},
+                                    {"task_submitted", l_exec_task_submitted},
+                                    {"send_success", l_exec_send_success},
+                                    {"send_failure", l_exec_send_failure},
+                                    {"send_heartbeat", l_exec_send_heartbeat},
                                     {"stop", l_exec_stop},
                                     {"describe", l_exec_describe},
                                     {"output_json", l_exec_output_json},

@@ -48,7 +48,10 @@ typedef enum ev_type {
   EV_ACTIVITY_STARTED,
   EV_ACTIVITY_SUCCEEDED,
   EV_ACTIVITY_FAILED,
-  EV_WAIT_STARTED_UNUSED
+  EV_TASK_SUBMITTED,
+  EV_TASK_TIMED_OUT,
+  EV_LAMBDA_TIMED_OUT,
+  EV_ACTIVITY_TIMED_OUT
 } ev_type;
 
 typedef struct event {
@@ -58,6 +61,7 @@ typedef struct event {
   const sfn_state *state;
   sfn_value *payload; /* input / output / parameters */
   sfn_value *error, *cause;
+  int64_t timeout_s, heartbeat_s; /* *Scheduled events: the task's timeouts (0 = none) */
 } event;
 
 static const char *const state_type_names[] = {"Pass", "Task", "Choice", "Wait",
@@ -65,7 +69,7 @@ static const char *const state_type_names[] = {"Pass", "Task", "Choice", "Wait",
 
 /* ---- execution ---- */
 
-enum { PH_ENTER, PH_TIMER, PH_RETRY, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_DONE };
+enum { PH_ENTER, PH_TIMER, PH_RETRY, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_TASK_CALLBACK, PH_DONE };
 
 typedef struct frame {
   const sfn_machine *m;
@@ -81,6 +85,8 @@ typedef struct frame {
   uint32_t entered_event;
   int64_t entered_ms;
   int attempt;
+  int64_t task_deadline;   /* TimeoutSeconds of the running task, or -1 */
+  int64_t hb_deadline;     /* next heartbeat due, or -1 */
   int retry_count;         /* $$.State.RetryCount */
   int64_t *retry_attempts; /* per retrier of the current state */
   size_t nretry_attempts;
@@ -132,7 +138,13 @@ static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *s
   v->payload = sfn_incref(payload);
   v->error = sfn_incref(error);
   v->cause = sfn_incref(cause);
+  v->timeout_s = v->heartbeat_s = 0;
   return id;
+}
+
+/* The last recorded event (for details known only to the caller), or NULL. */
+static event *last_event(sfn_exec *e, uint32_t id) {
+  return e->record && e->nev && e->ev[e->nev - 1].id == id ? &e->ev[e->nev - 1] : NULL;
 }
 
 static sfn_value *fmt_string(const char *fmt, ...) SFN_PRINTF(1, 2);
@@ -506,9 +518,48 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
   return -1;
 }
 
-static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params) {
+/* TimeoutSeconds/HeartbeatSeconds of a Task: the literal, or the path's value
+ * read from the effective input.  0 = none; -1 after failing the state. */
+static int64_t task_seconds(sfn_exec *e, frame *f, int64_t lit, const sfn_path *p, sfn_value *eff,
+                            const char *fieldname) {
+  sfn_value *v = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  int rc;
+  if (!p) return lit;
+  e->env.input = eff;
+  rc = sfn_path_eval(p, &e->env, &v, &err);
+  if (rc == SFN_NOTFOUND) {
+    sfn_buf b;
+    char *why;
+    sfn_buf_init(&b);
+    sfn_path_explain_miss(p, eff, &b);
+    why = sfn_buf_take(&b, NULL);
+    sfn_error_set(&err, "States.Runtime", "Invalid path '%s' : %s", sfn_path_text(p), why ? why : "");
+    sfn_free(why);
+    rc = SFN_ERR;
+  } else if (rc == SFN_OK && !(sfn_type_of(v) == SFN_INT && v->u.i > 0)) {
+    char *txt = sfn_json_encode(v, NULL, NULL);
+    sfn_error_set(&err, "States.Runtime", "The %s parameter cannot be parsed as a positive long value: %s == %s",
+                  fieldname, sfn_path_text(p), txt ? txt : "");
+    sfn_free(txt);
+    rc = SFN_ERR;
+  }
+  if (rc != SFN_OK) {
+    sfn_decref(v);
+    fail_state(e, f, &err);
+    return -1;
+  }
+  lit = v->u.i;
+  sfn_decref(v);
+  return lit;
+}
+
+static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params,
+                          int64_t timeout_s, int64_t heartbeat_s) {
   ev_type sched, started;
   f->eff = params;
+  f->task_deadline = timeout_s > 0 ? e->now + timeout_s * 1000 : -1;
+  f->hb_deadline = heartbeat_s > 0 ? e->now + heartbeat_s * 1000 : -1;
   if (!f->token) f->token = new_token(e);
   f->task_id = ++e->next_task;
   f->attempt = f->attempt ? f->attempt : 1;
@@ -518,6 +569,13 @@ static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
     default: sched = EV_TASK_SCHEDULED; started = EV_TASK_STARTED; break;
   }
   f->last_event = record(e, sched, f->last_event, s, params, NULL, NULL);
+  {
+    event *ev = last_event(e, f->last_event);
+    if (ev) {
+      ev->timeout_s = timeout_s > 0 ? timeout_s : 0;
+      ev->heartbeat_s = heartbeat_s > 0 ? heartbeat_s : 0;
+    }
+  }
   f->last_event = record(e, started, f->last_event, s, NULL, NULL, NULL);
   f->phase = PH_TASK_QUEUED;
 }
@@ -626,12 +684,19 @@ static void run_state(sfn_exec *e, frame *f) {
       f->phase = PH_TIMER;
       return;
     }
-    case SFN_STATE_TASK:
+    case SFN_STATE_TASK: {
+      int64_t to = task_seconds(e, f, s->timeout_s, s->timeout_path, eff, "TimeoutSecondsPath"), hb = 0;
+      if (to >= 0) hb = task_seconds(e, f, s->heartbeat_s, s->heartbeat_path, eff, "HeartbeatSecondsPath");
+      if (to < 0 || hb < 0) {
+        sfn_decref(eff);
+        return;
+      }
       params = apply_template(e, f, s->parameters, eff);
       sfn_decref(eff);
       if (!params) return;
-      schedule_task(e, f, s, params);
+      schedule_task(e, f, s, params, to, hb);
       return;
+    }
     default: {
       sfn_error err = {{0}, NULL, 0, 0};
       sfn_decref(eff);
@@ -845,6 +910,30 @@ void sfn_exec_free(sfn_exec *e) {
   sfn_free(e);
 }
 
+/* The earlier of a running task's timeout and heartbeat deadline, or -1. */
+static int64_t task_deadline(const frame *f) {
+  int64_t d = f->task_deadline;
+  if (f->hb_deadline >= 0 && (d < 0 || f->hb_deadline < d)) d = f->hb_deadline;
+  return d;
+}
+
+static ev_type task_event(const sfn_state *s, ev_type generic, ev_type lambda, ev_type activity) {
+  return s->task_kind == SFN_TASK_LAMBDA_FN ? lambda : s->task_kind == SFN_TASK_ACTIVITY ? activity : generic;
+}
+
+/* A task's TimeoutSeconds or HeartbeatSeconds ran out: States.Timeout (as
+ * AWS reports both). */
+static void task_timed_out(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *ev = sfn_cstring("States.Timeout");
+  if (!ev) e->oom = 1;
+  f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
+                         f->last_event, s, NULL, ev, NULL);
+  clear_wait(f);
+  f->task_deadline = f->hb_deadline = -1;
+  raise_error(e, f, ev, NULL);
+}
+
 static void time_out(sfn_exec *e) {
   e->now = e->deadline;
   sfn_decref(e->error);
@@ -873,6 +962,10 @@ int sfn_exec_run(sfn_exec *e, int64_t now) {
       if (f->wake > e->now) break;
       f->attempt++;
       run_state(e, f);
+    } else if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK) {
+      int64_t d = task_deadline(f);
+      if (d < 0 || d > e->now) break;
+      task_timed_out(e, f);
     } else {
       break;
     }
@@ -891,6 +984,7 @@ int64_t sfn_exec_wake_time(const sfn_exec *e) {
   int64_t w = -1;
   if (e->status != SFN_EXEC_RUNNING) return -1;
   if (e->main.phase == PH_TIMER || e->main.phase == PH_RETRY) w = e->main.wake;
+  if (e->main.phase >= PH_TASK_QUEUED && e->main.phase <= PH_TASK_CALLBACK) w = task_deadline(&e->main);
   if (e->deadline >= 0 && (w < 0 || e->deadline < w)) w = e->deadline;
   return w;
 }
@@ -910,24 +1004,32 @@ int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
 static frame *task_frame(sfn_exec *e, uint64_t id) {
   frame *f = &e->main;
   if (e->status != SFN_EXEC_RUNNING) return NULL;
-  if ((f->phase == PH_TASK_RUNNING || f->phase == PH_TASK_QUEUED) && f->task_id == id) return f;
+  if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->task_id == id) return f;
   return NULL;
 }
 
-int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
-  frame *f = task_frame(e, id);
-  const sfn_state *s;
-  ev_type t;
-  if (!f) return SFN_NOTFOUND;
-  if (now > e->now) e->now = now;
-  if (e->deadline >= 0 && e->now >= e->deadline) {
-    time_out(e);
-    return SFN_OK;
+/* The frame waiting on a callback token, or NULL. */
+static frame *token_frame(sfn_exec *e, const char *token) {
+  frame *f = &e->main;
+  if (e->status != SFN_EXEC_RUNNING || !token) return NULL;
+  if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->token &&
+      f->m->states[f->state].wait_for_token && strcmp(sfn_str(f->token), token) == 0)
+    return f;
+  return NULL;
+}
+
+/* Move the clock; a deadline that passed fires first.  0 when still running. */
+static int advance_to(sfn_exec *e, int64_t now) {
+  if (now > e->now) {
+    sfn_exec_run(e, now);
   }
-  s = &f->m->states[f->state];
-  t = s->task_kind == SFN_TASK_LAMBDA_FN ? EV_LAMBDA_SUCCEEDED
-      : s->task_kind == SFN_TASK_ACTIVITY ? EV_ACTIVITY_SUCCEEDED
-                                          : EV_TASK_SUCCEEDED;
+  return e->status != SFN_EXEC_RUNNING;
+}
+
+static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
+  const sfn_state *s = &f->m->states[f->state];
+  ev_type t = task_event(s, EV_TASK_SUCCEEDED, EV_LAMBDA_SUCCEEDED, EV_ACTIVITY_SUCCEEDED);
+  f->task_deadline = f->hb_deadline = -1;
   if (over_limit(output)) {
     sfn_value *ev, *cv;
     char msg[512];
@@ -937,9 +1039,7 @@ int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
     ev = sfn_cstring("States.DataLimitExceeded");
     cv = sfn_cstring(msg);
     if (!ev || !cv) e->oom = 1;
-    f->last_event = record(e, t == EV_LAMBDA_SUCCEEDED ? EV_LAMBDA_FAILED
-                              : t == EV_ACTIVITY_SUCCEEDED ? EV_ACTIVITY_FAILED
-                                                           : EV_TASK_FAILED,
+    f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
     clear_wait(f);
     raise_error(e, f, ev, cv);
@@ -951,24 +1051,74 @@ int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
   return sfn_exec_run(e, e->now);
 }
 
-int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char *cause,
-                         int64_t now) {
-  frame *f = task_frame(e, id);
-  const sfn_state *s;
-  sfn_value *ev, *cv;
-  ev_type t;
-  if (!f) return SFN_NOTFOUND;
-  if (now > e->now) e->now = now;
-  s = &f->m->states[f->state];
-  t = s->task_kind == SFN_TASK_LAMBDA_FN ? EV_LAMBDA_FAILED
-      : s->task_kind == SFN_TASK_ACTIVITY ? EV_ACTIVITY_FAILED
-                                          : EV_TASK_FAILED;
-  ev = error ? sfn_cstring(error) : NULL;
-  cv = cause ? sfn_cstring(cause) : NULL;
-  f->last_event = record(e, t, f->last_event, s, NULL, ev, cv);
+/* A task failure.  States.Timeout is recorded as a timed-out task (the only
+ * way a task yields it), anything else as a failed one. */
+static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *ev = error ? sfn_cstring(error) : NULL, *cv = cause ? sfn_cstring(cause) : NULL;
+  int timed_out = error && (strcmp(error, "States.Timeout") == 0 || strcmp(error, "States.HeartbeatTimeout") == 0);
+  f->task_deadline = f->hb_deadline = -1;
+  if ((error && !ev) || (cause && !cv)) e->oom = 1;
+  if (timed_out)
+    f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
+                           f->last_event, s, NULL, ev, cv);
+  else
+    f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
+                           f->last_event, s, NULL, ev, cv);
   clear_wait(f);
   raise_error(e, f, ev, cv);
   return sfn_exec_run(e, e->now);
+}
+
+int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
+  frame *f = task_frame(e, id);
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
+  return complete_task(e, f, output);
+}
+
+int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char *cause,
+                         int64_t now) {
+  frame *f = task_frame(e, id);
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
+  return fail_task(e, f, error, cause);
+}
+
+int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
+  frame *f = task_frame(e, id);
+  const sfn_state *s;
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
+  s = &f->m->states[f->state];
+  f->last_event = record(e, EV_TASK_SUBMITTED, f->last_event, s, output, NULL, NULL);
+  f->phase = PH_TASK_CALLBACK;
+  return e->oom ? SFN_ERR : SFN_OK;
+}
+
+int sfn_exec_send_success(sfn_exec *e, const char *token, sfn_value *output, int64_t now) {
+  frame *f = token_frame(e, token);
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || token_frame(e, token) != f) return SFN_NOTFOUND;
+  return complete_task(e, f, output);
+}
+
+int sfn_exec_send_failure(sfn_exec *e, const char *token, const char *error, const char *cause,
+                          int64_t now) {
+  frame *f = token_frame(e, token);
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || token_frame(e, token) != f) return SFN_NOTFOUND;
+  return fail_task(e, f, error, cause);
+}
+
+int sfn_exec_send_heartbeat(sfn_exec *e, const char *token, int64_t now) {
+  frame *f = token_frame(e, token);
+  const sfn_state *s;
+  if (!f) return SFN_NOTFOUND;
+  if (advance_to(e, now) || token_frame(e, token) != f) return SFN_NOTFOUND;
+  s = &f->m->states[f->state];
+  if (f->hb_deadline >= 0) f->hb_deadline = e->now + s->heartbeat_s * 1000;
+  return SFN_OK;
 }
 
 int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now) {
@@ -1026,8 +1176,10 @@ sfn_value *sfn_exec_describe(const sfn_exec *e) {
     rc |= set_json(o, "output", e->output);
     rc |= set_details(o, "outputDetails");
   }
-  if (e->error) rc |= sfn_object_sets(o, "error", sfn_incref(e->error));
-  if (e->cause) rc |= sfn_object_sets(o, "cause", sfn_incref(e->cause));
+  if (e->status != SFN_EXEC_TIMED_OUT) { /* AWS describes a timed-out execution without error */
+    if (e->error) rc |= sfn_object_sets(o, "error", sfn_incref(e->error));
+    if (e->cause) rc |= sfn_object_sets(o, "cause", sfn_incref(e->cause));
+  }
   rc |= sfn_object_sets(o, "redriveCount", sfn_int(0));
   if (rc != SFN_OK) {
     sfn_decref(o);
@@ -1042,7 +1194,8 @@ static const char *event_type_name(const event *v, char *buf, size_t n) {
       "ExecutionAborted", NULL, NULL, "TaskScheduled", "TaskStarted", "TaskSucceeded",
       "TaskFailed", "LambdaFunctionScheduled", "LambdaFunctionStarted",
       "LambdaFunctionSucceeded", "LambdaFunctionFailed", "ActivityScheduled", "ActivityStarted",
-      "ActivitySucceeded", "ActivityFailed", NULL};
+      "ActivitySucceeded", "ActivityFailed", "TaskSubmitted", "TaskTimedOut",
+      "LambdaFunctionTimedOut", "ActivityTimedOut"};
   if (v->type == EV_STATE_ENTERED || v->type == EV_STATE_EXITED) {
     snprintf(buf, n, "%sState%s", state_type_names[type_event(v->state)],
              v->type == EV_STATE_ENTERED ? "Entered" : "Exited");
@@ -1117,6 +1270,8 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
       rc |= add_resource(d, v->state, e);
       rc |= sfn_object_sets(d, "region", sfn_incref(e->region));
       rc |= set_json(d, "parameters", v->payload);
+      if (v->timeout_s) rc |= sfn_object_sets(d, "timeoutInSeconds", sfn_int(v->timeout_s));
+      if (v->heartbeat_s) rc |= sfn_object_sets(d, "heartbeatInSeconds", sfn_int(v->heartbeat_s));
       break;
     case EV_TASK_STARTED: dkey = "taskStartedEventDetails"; rc |= add_resource(d, v->state, e); break;
     case EV_TASK_SUCCEEDED:
@@ -1137,6 +1292,9 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
       rc |= sfn_object_sets(d, "resource", sfn_incref(v->state->resource));
       rc |= set_json(d, "input", v->payload);
       rc |= set_details(d, "inputDetails");
+      if (v->timeout_s) rc |= sfn_object_sets(d, "timeoutInSeconds", sfn_int(v->timeout_s));
+      if (v->heartbeat_s && v->type == EV_ACTIVITY_SCHEDULED)
+        rc |= sfn_object_sets(d, "heartbeatInSeconds", sfn_int(v->heartbeat_s));
       break;
     case EV_ACTIVITY_STARTED:
       dkey = "activityStartedEventDetails";
@@ -1148,6 +1306,22 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
                                             : "activitySucceededEventDetails";
       rc |= set_json(d, "output", v->payload);
       rc |= set_details(d, "outputDetails");
+      break;
+    case EV_TASK_SUBMITTED:
+      dkey = "taskSubmittedEventDetails";
+      rc |= add_resource(d, v->state, e);
+      rc |= set_json(d, "output", v->payload);
+      rc |= set_details(d, "outputDetails");
+      break;
+    case EV_TASK_TIMED_OUT:
+      dkey = "taskTimedOutEventDetails";
+      rc |= add_resource(d, v->state, e);
+      rc |= add_error_cause(d, v);
+      break;
+    case EV_LAMBDA_TIMED_OUT:
+    case EV_ACTIVITY_TIMED_OUT:
+      dkey = v->type == EV_LAMBDA_TIMED_OUT ? "lambdaFunctionTimedOutEventDetails" : "activityTimedOutEventDetails";
+      rc |= add_error_cause(d, v);
       break;
     case EV_LAMBDA_FAILED:
     case EV_ACTIVITY_FAILED:

@@ -71,6 +71,19 @@ int sfn_exec_task_succeeded(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
 int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char *cause,
                          int64_t now);
 
+/* A `.waitForTaskToken` task was handed over (the service call that
+ * carries the token returned `output`): TaskSubmitted; the task now waits
+ * for its token.  SFN_NOTFOUND for an unknown id. */
+int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now);
+
+/* Answer a callback task by its token (SendTaskSuccess/Failure/Heartbeat).
+ * SFN_NOTFOUND when no running task waits on that token (unknown, already
+ * answered or timed out).  Heartbeats restart HeartbeatSeconds. */
+int sfn_exec_send_success(sfn_exec *e, const char *token, sfn_value *output, int64_t now);
+int sfn_exec_send_failure(sfn_exec *e, const char *token, const char *error, const char *cause,
+                          int64_t now);
+int sfn_exec_send_heartbeat(sfn_exec *e, const char *token, int64_t now);
+
 /* Stop a running execution (ABORTED). */
 int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now);
 

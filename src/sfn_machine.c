@@ -250,7 +250,14 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
       return invalid(c, "Invalid State Machine Definition: %s missing in state '%s'", "Resource");
     s->resource = sfn_incref(v);
     if (classify_resource(s) != SFN_OK) return sfn_error_oom(c->err);
-    if (s->wait_for_token) return unsupported(c, "A '.waitForTaskToken' resource");
+    if (get_int(field(st, "TimeoutSeconds"), &s->timeout_s) && s->timeout_s < 0) s->timeout_s = 0;
+    if (get_int(field(st, "HeartbeatSeconds"), &s->heartbeat_s) && s->heartbeat_s < 0) s->heartbeat_s = 0;
+    if ((v = field(st, "TimeoutSecondsPath")) != NULL && sfn_type_of(v) == SFN_STRING &&
+        !(s->timeout_path = sfn_path_compile(sfn_str(v), sfn_strlen(v), SFN_PATH_ANY, c->err)))
+      return SFN_ERR;
+    if ((v = field(st, "HeartbeatSecondsPath")) != NULL && sfn_type_of(v) == SFN_STRING &&
+        !(s->heartbeat_path = sfn_path_compile(sfn_str(v), sfn_strlen(v), SFN_PATH_ANY, c->err)))
+      return SFN_ERR;
   } else if (strcmp(t, "Choice") == 0) {
     size_t i, n;
     s->type = SFN_STATE_CHOICE;
@@ -336,6 +343,8 @@ static void free_state(sfn_state *s) {
   sfn_template_free(s->result_selector);
   sfn_decref(s->result);
   sfn_decref(s->resource);
+  sfn_path_free(s->timeout_path);
+  sfn_path_free(s->heartbeat_path);
   sfn_decref(s->resource_type);
   sfn_decref(s->resource_name);
   if (s->choice) sfn_choice_free(s->choice);

@@ -82,6 +82,10 @@ typedef struct sfn_state {
   sfn_value *resource_type; /* e.g. "lambda" for arn:aws:states:::lambda:invoke */
   sfn_value *resource_name; /* e.g. "invoke" */
   int wait_for_token;       /* .waitForTaskToken */
+  int64_t timeout_s;        /* TimeoutSeconds (0 = none) */
+  sfn_path *timeout_path;   /* TimeoutSecondsPath */
+  int64_t heartbeat_s;      /* HeartbeatSeconds (0 = none) */
+  sfn_path *heartbeat_path; /* HeartbeatSecondsPath */
 
   /* Retry / Catch (Task, Parallel, Map) */
   sfn_retrier *retry;

@@ -75,7 +75,10 @@ local function failure_of(e)
 end
 
 -- Run one task: a mock for its state, else a handler for its resource.
--- Returns true, result | false, error, cause | nil, err (a misuse that stops the run).
+-- Returns "ok", result | "fail", error, cause | "submitted", output (a
+-- callback task handed over: it now waits for its token) | "wait" (a
+-- callback task with neither mock nor handler) | nil, err (a misuse that
+-- stops the run).
 local function run_task(task, opts, counts)
   local mocks = opts.mocks and opts.mocks[task.state]
   if mocks then
@@ -88,20 +91,22 @@ local function run_task(task, opts, counts)
           #mocks .. " mocked responses" }
     end
     if r.Throw then
-      return false, r.Throw.Error or "Error", r.Throw.Cause
+      return "fail", r.Throw.Error or "Error", r.Throw.Cause
     end
-    return true, r.Return
+    return "ok", r.Return
   end
   local handler = opts.handlers and opts.handlers[task.resource]
   if handler == nil then
-    return false, "sfn.NoHandler",
+    if task.callback then return "wait" end
+    return "fail", "sfn.NoHandler",
       "No handler or mock for resource '" .. task.resource .. "' (state '" .. task.state .. "')"
   end
   local ctx = { state = task.state, resource = task.resource, token = task.token,
                 attempt = task.attempt }
   local ok, result = pcall(handler, task.input, ctx)
-  if ok then return true, result end
-  return false, failure_of(result)
+  if not ok then return "fail", failure_of(result) end
+  if task.callback then return "submitted", result end
+  return "ok", result
 end
 
 -- STANDARD executions record history unless told not to; EXPRESS ones, as on
@@ -111,13 +116,24 @@ local function record_history(machine, opts)
   return opts.history and true or false
 end
 
+-- An execution in progress: advance it, answer its callback tasks, stop it.
+local Execution = {}
+Execution.__index = Execution
+
 -- machine:start(input, opts) -> execution | nil, err
--- opts: name, start_time (epoch seconds), history (default true), seed
+-- opts: as for machine:run.  The execution does not move until advanced.
 function Machine:start(input, opts)
   opts = check_opts(opts, 2, "start")
+  if opts.handlers ~= nil and type(opts.handlers) ~= "table" then
+    error("bad argument #2 to 'start' (handlers must be a table)", 2)
+  end
+  if opts.mocks ~= nil and type(opts.mocks) ~= "table" then
+    error("bad argument #2 to 'start' (mocks must be a table)", 2)
+  end
   if input == nil then input = "{}" end
   exec_counter = exec_counter + 1
   local start_ms = opts.start_time and floor(opts.start_time * 1000 + 0.5) or now_ms()
+  local history = record_history(self, opts)
   local exec, err = core.exec_new(self._compiled, input, {
     name = opts.name or ("exec-" .. exec_counter),
     state_machine_name = self.name,
@@ -125,71 +141,128 @@ function Machine:start(input, opts)
     role_arn = self.role_arn,
     express = self.type == "EXPRESS",
     start_ms = start_ms,
-    history = record_history(self, opts),
+    history = history,
     seed = opts.seed or (start_ms + exec_counter),
   })
   if not exec then
     if err.code == "JSONError" then err.code = "InvalidExecutionInput" end
     return fail(err)
   end
-  return { exec = exec, now = start_ms }
+  return setmetatable({ _exec = exec, _opts = opts, _counts = {}, _history = history,
+                        _real = opts.clock == "real", now = start_ms }, Execution)
 end
 
--- Drive an execution until it ends or waits on something outside.
-local function drive(ex, opts)
-  local exec = ex.exec
-  local real = opts.clock == "real"
-  local counts = {}
-  local limit = opts.max_steps
-  while true do
-    local status = exec:run(ex.now)
-    if status ~= "RUNNING" then return status end
+-- Run what can run at the current time: tasks, and timers already due.
+-- Returns nil, err on a misuse (e.g. mocks exhausted).
+local function settle(ex)
+  local exec, opts = ex._exec, ex._opts
+  while exec:run(ex.now) == "RUNNING" do
     local task = exec:take_task()
-    if task then
-      local ok, a, b = run_task(task, opts, counts)
-      if ok == nil then return nil, a end
-      if real then ex.now = now_ms() end
-      if ok then
-        exec:task_succeeded(task.id, a, ex.now, false)
-      else
-        exec:task_failed(task.id, a, b, ex.now)
-      end
-    else
-      local wake = exec:wake_time()
-      if not wake then return status end -- waiting on a callback
-      if real then
-        local d = wake - now_ms()
-        if d > 0 then core.sleep_ms(d) end
-        ex.now = now_ms()
-      elseif wake > ex.now then
-        ex.now = wake
-      end
-    end
-    if limit then
-      limit = limit - 1
-      if limit <= 0 then return status end
+    if not task then return true end
+    local what, a, b = run_task(task, opts, ex._counts)
+    if what == nil then return nil, a end
+    if ex._real then ex.now = now_ms() end
+    if what == "ok" then
+      exec:task_succeeded(task.id, a, ex.now, false)
+    elseif what == "fail" then
+      exec:task_failed(task.id, a, b, ex.now)
+    elseif what == "submitted" then
+      exec:task_submitted(task.id, a, ex.now, false)
     end
   end
+  return true
+end
+
+-- execution:advance([seconds]) -> status | nil, err
+-- Without seconds: run until the execution ends or only waits on callback
+-- tokens.  With seconds: move the clock that far (timers, timeouts and
+-- heartbeats due on the way fire), then stop.
+function Execution:advance(seconds)
+  if seconds ~= nil and type(seconds) ~= "number" then
+    error("bad argument #1 to 'advance' (number expected, got " .. type(seconds) .. ")", 2)
+  end
+  local exec = self._exec
+  local target = seconds and (self.now + floor(seconds * 1000 + 0.5)) or nil
+  while true do
+    local ok, err = settle(self)
+    if not ok then return fail(err) end
+    if exec:status() ~= "RUNNING" then break end
+    local wake = exec:wake_time()
+    if not wake or (target and wake > target) then break end
+    if self._real then
+      local d = wake - now_ms()
+      if d > 0 then core.sleep_ms(d) end
+      self.now = now_ms()
+    elseif wake > self.now then
+      self.now = wake
+    end
+  end
+  if target and exec:status() == "RUNNING" and target > self.now then
+    self.now = target
+    exec:run(self.now)
+  end
+  return exec:status()
+end
+
+function Execution:status() return self._exec:status() end
+
+-- DescribeExecution's fields plus `history` (when recorded).
+function Execution:result()
+  local result = self._exec:describe()
+  if self._history then result.history = self._exec:history() end
+  return result
+end
+
+local function answered(self, ok)
+  if not ok then
+    return fail({ code = "TaskDoesNotExist", message = "No task waits on this token" })
+  end
+  local done, err = settle(self)
+  if not done then return fail(err) end
+  return true
+end
+
+-- execution:send_task_success(token, output) -> true | nil, err (TaskDoesNotExist)
+-- output: a Lua value (a string is a JSON string, not JSON text).
+function Execution:send_task_success(token, output)
+  if type(token) ~= "string" then error("bad argument #1 to 'send_task_success' (string expected)", 2) end
+  return answered(self, self._exec:send_success(token, output, self.now, false))
+end
+
+-- execution:send_task_failure(token, error, cause) -> true | nil, err
+function Execution:send_task_failure(token, err_name, cause)
+  if type(token) ~= "string" then error("bad argument #1 to 'send_task_failure' (string expected)", 2) end
+  return answered(self, self._exec:send_failure(token, err_name, cause, self.now))
+end
+
+-- execution:send_task_heartbeat(token) -> true | nil, err
+function Execution:send_task_heartbeat(token)
+  if type(token) ~= "string" then error("bad argument #1 to 'send_task_heartbeat' (string expected)", 2) end
+  if not self._exec:send_heartbeat(token, self.now) then
+    return fail({ code = "TaskDoesNotExist", message = "No task waits on this token" })
+  end
+  return true
+end
+
+-- execution:stop([error, cause]) -> true | nil, err: ABORTED.
+function Execution:stop(err_name, cause)
+  if not self._exec:stop(err_name, cause, self.now) then
+    return fail({ code = "ExecutionNotRunning", message = "The execution has already ended" })
+  end
+  return true
 end
 
 -- machine:run(input, opts) -> result | nil, err
--- result: DescribeExecution's fields plus `history` (GetExecutionHistory's events).
+-- Drives the execution until it ends (or only waits on callback tokens: then
+-- status is RUNNING).  result: DescribeExecution's fields plus `history`.
 -- opts: name, handlers, mocks, clock ("virtual"|"real"), start_time, history, seed
 function Machine:run(input, opts)
   opts = check_opts(opts, 2, "run")
-  if opts.handlers ~= nil and type(opts.handlers) ~= "table" then
-    error("bad argument #2 to 'run' (handlers must be a table)", 2)
-  end
-  if opts.mocks ~= nil and type(opts.mocks) ~= "table" then
-    error("bad argument #2 to 'run' (mocks must be a table)", 2)
-  end
   local ex, err = self:start(input, opts)
   if not ex then return nil, err end
-  local _, derr = drive(ex, opts)
-  if derr then return fail(derr) end
-  local result = ex.exec:describe()
-  if record_history(self, opts) then result.history = ex.exec:history() end
-  return result
+  local _, aerr = ex:advance()
+  if aerr then return nil, aerr end
+  return ex:result()
 end
 
 -- sfn.validate(definition, opts) -> ValidateStateMachineDefinition's response
@@ -209,4 +282,5 @@ function _M.validate(definition, opts)
 end
 
 _M.Machine = Machine
+_M.Execution = Execution
 return _M
