@@ -10,6 +10,8 @@ CFLAGS_BASE = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -fPIC
               -fvisibility=hidden $(OPT)
 LIBFLAG ?= -shared
 LIBS_EXTRA =
+# System libraries of the module: OpenSSL's libcrypto (SigV4) and libcurl (HTTP).
+SYS_LIBS = -lcrypto -lcurl
 
 CORE_SRC = $(sort $(wildcard src/sfn_*.c))
 LUA_SRC  = $(sort $(wildcard src/lsfn*.c))
@@ -34,16 +36,16 @@ all: $(TARGETS)
 
 build/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm $(LIBS_EXTRA)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) $(SYS_LIBS) -lm $(LIBS_EXTRA)
 
 build/luajit/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUAJIT_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm $(LIBS_EXTRA)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS_EXTRA) $(LUAJIT_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) $(SYS_LIBS) -lm $(LIBS_EXTRA)
 
 # ---- luarocks (build.type = "make") ----
 rock-build:
 	@mkdir -p build/rock/sfn
-	$(CC) $(CFLAGS_BASE) -I$(LUA_INCDIR) $(LIBFLAG) -o build/rock/sfn/core.so $(CORE_SRC) $(LUA_SRC) -lm
+	$(CC) $(CFLAGS_BASE) -I$(LUA_INCDIR) $(LIBFLAG) -o build/rock/sfn/core.so $(CORE_SRC) $(LUA_SRC) $(SYS_LIBS) -lm
 
 rock-install:
 	mkdir -p $(INST_LIBDIR)/sfn $(INST_LUADIR)/sfn
