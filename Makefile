@@ -90,7 +90,7 @@ asan:
 build/asan/lua5.4/sfn/core.so: $(CORE_SRC) $(LUA_SRC) $(HDRS) $(SRC_STAMP)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
-	  -fno-sanitize-recover=undefined $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) -lm \
+	  -fno-sanitize-recover=undefined $(LUA54_INC) $(LIBFLAG) -o $@ $(CORE_SRC) $(LUA_SRC) $(SYS_LIBS) -lm \
 	  -fsanitize=address,undefined
 
 clean-build:
