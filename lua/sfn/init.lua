@@ -17,5 +17,7 @@ local _M = {
 
 _M.machine = machine.new
 _M.validate = machine.validate
+-- sfn.client{...}: the remote client (lua/sfn/client.lua), loaded on first use
+_M.client = function(opts) return require("sfn.client").new(opts) end
 
 return _M
