@@ -20,5 +20,6 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_validate(L);
   lsfn_open_machine(L);
   lsfn_open_clock(L);
+  lsfn_open_sigv4(L);
   return 1;
 }
