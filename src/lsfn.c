@@ -20,6 +20,7 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_validate(L);
   lsfn_open_machine(L);
   lsfn_open_clock(L);
+  lsfn_open_http(L);
   lsfn_open_sigv4(L);
   return 1;
 }

@@ -49,6 +49,7 @@ void lsfn_open_choice(lua_State *L);
 void lsfn_open_validate(lua_State *L);
 void lsfn_open_machine(lua_State *L);
 void lsfn_open_clock(lua_State *L);
+void lsfn_open_http(lua_State *L);
 void lsfn_open_sigv4(lua_State *L);
 
 #endif
