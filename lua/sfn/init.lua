@@ -8,6 +8,7 @@
 local core = require "sfn.core"
 local json = require "sfn.json"
 local machine = require "sfn.machine"
+local scheduler = require "sfn.scheduler"
 
 local _M = {
   _VERSION = core._VERSION,
@@ -17,6 +18,10 @@ local _M = {
 
 _M.machine = machine.new
 _M.validate = machine.validate
+-- coroutines under sfn's scheduler: sfn.http requests in them run at once
+_M.spawn = scheduler.spawn
+_M.run = scheduler.run
+_M.sleep = scheduler.sleep
 -- sfn.client{...}: the remote client (lua/sfn/client.lua), loaded on first use
 _M.client = function(opts) return require("sfn.client").new(opts) end
 
