@@ -6,7 +6,8 @@
 --   -- cfg.profile ("default" unless named), cfg.region, cfg.endpoint_url (for Step
 --   -- Functions), cfg.use_fips_endpoint, cfg.use_dualstack_endpoint, cfg.max_attempts,
 --   -- cfg.retry_mode, cfg.ca_bundle, ...; cfg.values = the profile's own keys;
---   -- cfg.profiles = every profile by name; cfg.services = the [services x] sections.
+--   -- cfg.profiles = every profile by name (config_profiles and credentials_profiles:
+--   -- each file's own); cfg.services = the [services x] sections.
 --   config.endpoint_url(cfg, "STS")   -- the configured endpoint for another service
 --
 -- Files: AWS_CONFIG_FILE (default ~/.aws/config) holds [default] and
@@ -189,7 +190,8 @@ function _M.paths(env)
   return expand_home(cfg, env), expand_home(creds, env)
 end
 
--- Both files as { profiles = {}, services = {}, sso_sessions = {} }, or nil, err.
+-- Both files as { profiles = (merged), config_profiles =, credentials_profiles =,
+-- services =, sso_sessions =, config_file =, credentials_file = }, or nil, err.
 function _M.read_files(opts)
   opts = opts or {}
   local env = opts.env or os_getenv
@@ -203,18 +205,25 @@ function _M.read_files(opts)
   if not creds then return nil, err end
 
   local out = { profiles = {}, services = {}, sso_sessions = {},
+                config_profiles = {}, credentials_profiles = creds.sections,
                 config_file = config_path, credentials_file = credentials_path }
   for _, name in ipairs(conf.order) do
     local values = conf.sections[name]
     local words = split_words(name)
     if name == "default" then
-      out.profiles.default = values
+      out.config_profiles.default = values
     elseif words and #words == 2 then
-      if words[1] == "profile" then out.profiles[words[2]] = values
+      if words[1] == "profile" then out.config_profiles[words[2]] = values
       elseif words[1] == "services" then out.services[words[2]] = values
       elseif words[1] == "sso-session" then out.sso_sessions[words[2]] = values
       end
     end
+  end
+  -- profiles: each config profile, with its credentials-file keys on top
+  for name, values in pairs(out.config_profiles) do
+    local merged = {}
+    for k, v in pairs(values) do merged[k] = v end
+    out.profiles[name] = merged
   end
   for _, name in ipairs(creds.order) do
     local target = out.profiles[name]
@@ -348,7 +357,8 @@ function _M.load(opts)
   end
   local cfg = {
     profile = name, values = values, profiles = files.profiles, services = files.services,
-    sso_sessions = files.sso_sessions, config_file = files.config_file,
+    sso_sessions = files.sso_sessions, config_profiles = files.config_profiles,
+    credentials_profiles = files.credentials_profiles, config_file = files.config_file,
     credentials_file = files.credentials_file, env = env,
   }
   for key in pairs(settings) do
