@@ -26,7 +26,9 @@
 --   chunked), chunk_delay (seconds between chunks), delay (seconds before anything is
 --   sent), body_delay (seconds between the header block and the body), hang (true:
 --   never answer, keep the connection open), drop (true: close without an answer),
---   close (true: "Connection: close" and close after the answer), raw (exact bytes to
+--   close (true: "Connection: close" and close after the answer), wait_for (n: hold the
+--   answer until the server has received n requests in all, on any connection: a
+--   barrier that only concurrent clients pass), raw (exact bytes to
 --   send instead of building a response).  Content-Length is added unless chunked,
 --   raw, or given in headers.  When the list is exhausted (and cycle is false) the
 --   server answers 599 "test server: no response left".
@@ -94,6 +96,7 @@ end
 -- are needed; or false, message on a malformed request.  `head_only` marks the
 -- point where the head is complete (for Expect: 100-continue).
 local function take_request(buf)
+  if #buf > 0 and not buf:match("^%u") then return false, "not an HTTP request" end
   local e = buf:find("\r\n\r\n", 1, true)
   if not e then return nil end
   local req, perr = parse_head(buf:sub(1, e - 1))
@@ -259,6 +262,8 @@ local function run_child(cfg_path)
   local lifetime = cfg.lifetime or 600
   local last_check = started
 
+  local held = {}        -- responses waiting for wait_for requests
+  local send_response
   local function respond_to(req, c)
     nreq = nreq + 1
     log:write(string.format("REQ %d %d\n", c.id, #req.raw), req.raw, "\n")
@@ -278,6 +283,15 @@ local function run_child(cfg_path)
     end
     if r.drop then c.dead = true; return end
     if r.hang then c.hung = true; return end
+    if r.wait_for and nreq < r.wait_for then
+      held[#held + 1] = { r = r, req = req, c = c }
+      c.held = true
+      return
+    end
+    send_response(r, req, c)
+  end
+
+  function send_response(r, req, c)
     local conn_hdr = (req.headers["connection"] or ""):lower()
     local keep = req.version == "HTTP/1.1" and conn_hdr ~= "close" or conn_hdr == "keep-alive"
     local pieces, close = build_response(r, keep)
@@ -291,8 +305,9 @@ local function run_child(cfg_path)
     if close then c.out[#c.out + 1] = { at = t, close = true } end
   end
 
-  local function process(c)
-    while not c.hung and not c.dead do
+  local process
+  function process(c)
+    while not c.hung and not c.dead and not c.held do
       local req, rest_or_err, partial = take_request(c.buf)
       if req == false then
         c.out[#c.out + 1] = { at = socket.gettime(), data =
@@ -314,6 +329,22 @@ local function run_child(cfg_path)
       c.continued = false
       c.buf = rest_or_err
       respond_to(req, c)
+      if #held > 0 then
+        local still, released = {}, {}
+        for _, h in ipairs(held) do
+          if nreq >= h.r.wait_for then
+            h.c.held = false
+            send_response(h.r, h.req, h.c)
+            released[#released + 1] = h.c
+          else
+            still[#still + 1] = h
+          end
+        end
+        held = still
+        for _, rc in ipairs(released) do
+          if rc ~= c then process(rc) end   -- requests queued behind the held one
+        end
+      end
     end
   end
 
@@ -535,6 +566,48 @@ function _M.blackhole()
     stop = function()
       for _, c in ipairs(fillers) do c:close() end
       l:close()
+    end,
+  }
+end
+
+-- An HTTPS server for TLS tests: `openssl s_server -www` (answers any GET
+-- with 200 and a status page) on 127.0.0.1 with a fresh self-signed
+-- certificate for IP 127.0.0.1.  Returns { port, url = function, cert = path
+-- of the certificate (a CA file that trusts it), stop = function }, or nil,
+-- reason when the openssl command is missing.
+function _M.start_tls()
+  if not os.execute("command -v openssl >/dev/null 2>&1") then return nil, "openssl not installed" end
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. shell_quote(dir)))
+  local cert, key = dir .. "/cert.pem", dir .. "/key.pem"
+  local gen = string.format("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes " ..
+    "-keyout %s -out %s -days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1",
+    shell_quote(key), shell_quote(cert))
+  if not os.execute(gen) then return nil, "openssl req failed" end
+  local socket = require "socket"
+  local probe = assert(socket.bind("127.0.0.1", 0))
+  local _, port = probe:getsockname()
+  probe:close()
+  local p = assert(io.popen(string.format("echo $$; exec openssl s_server -accept 127.0.0.1:%s " ..
+    "-cert %s -key %s -www -naccept 1000 2>&1", port, shell_quote(cert), shell_quote(key)), "r"))
+  local pid = tonumber(p:read("*l") or "")
+  local line
+  repeat line = p:read("*l") until not line or line:find("ACCEPT", 1, true)
+  if not pid or not line then
+    p:close()
+    return nil, "openssl s_server did not start"
+  end
+  local stopped = false
+  return {
+    port = tonumber(port), cert = cert,
+    url = function(_, path) return string.format("https://127.0.0.1:%s%s", port, path or "/") end,
+    stop = function()
+      if stopped then return end
+      stopped = true
+      os.execute("kill " .. pid .. " 2>/dev/null")
+      p:close()
+      os.execute("rm -rf " .. shell_quote(dir))
     end,
   }
 end
