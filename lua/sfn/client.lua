@@ -13,7 +13,8 @@
 --     connect_timeout = 60, read_timeout = 60,   -- seconds (botocore's defaults)
 --     long_poll_read_timeout = 70,          -- GetActivityTask's read timeout is at least this
 --     inject_host_prefix = true,            -- "sync-" for StartSyncExecution and TestState
---     verify = true, proxy = nil,           -- passed to sfn.http
+--     verify = true, proxy = nil, ca_file = nil,   -- passed to sfn.http
+--     config = nil,                         -- false: do not read AWS_* / ~/.aws (sfn.config)
 --   })
 --   local res, meta = client:start_execution{ stateMachineArn = arn, input = "{}" }
 --   -- res: the response with the API's field names; meta = { status, request_id, attempts, headers }
@@ -215,25 +216,27 @@ function _M.new(opts)
   end
 
   self.region = opts.region or cfg.region
-  local endpoint = opts.endpoint or cfg.endpoint_url
-  if endpoint == nil then
-    if not self.region then
-      return nil, new_error{ code = "NoRegionError",
-        message = "no region: pass region=, or set AWS_REGION or a profile's region" }
-    end
-    local endpoints = require "sfn.endpoints"
-    local url, eerr = endpoints.resolve{ region = self.region,
-      use_fips = opts.use_fips or truthy_setting(cfg.use_fips_endpoint) or false,
-      use_dualstack = opts.use_dualstack or truthy_setting(cfg.use_dualstack_endpoint) or false }
-    if not url then
-      if type(eerr) == "table" then return nil, new_error(eerr) end
-      return nil, new_error{ code = "EndpointResolutionError", message = tostring(eerr) }
-    end
-    endpoint = url
-  end
-  if type(endpoint) ~= "string" then
+  if opts.endpoint ~= nil and type(opts.endpoint) ~= "string" then
     error("sfn.client: option 'endpoint' must be a URL string", 2)
   end
+  if opts.region ~= nil and type(opts.region) ~= "string" then
+    error("sfn.client: option 'region' must be a string", 2)
+  end
+  local endpoint = opts.endpoint or cfg.endpoint_url
+  if endpoint == nil and not self.region then
+    return nil, new_error{ code = "NoRegionError",
+      message = "no region: pass region=, or set AWS_REGION or a profile's region" }
+  end
+  -- the model's rule set: partitions, FIPS, dual-stack, or the custom endpoint
+  local endpoints = require "sfn.endpoints"
+  local url, eerr = endpoints.resolve{ region = self.region, endpoint = endpoint,
+    use_fips = opts.use_fips or truthy_setting(cfg.use_fips_endpoint) or false,
+    use_dualstack = opts.use_dualstack or truthy_setting(cfg.use_dualstack_endpoint) or false }
+  if not url then
+    if type(eerr) == "table" then return nil, new_error(eerr) end
+    return nil, new_error{ code = "EndpointResolutionError", message = tostring(eerr) }
+  end
+  endpoint = url
   local scheme, hostname, authority, path = split_endpoint(endpoint)
   if not scheme then
     return nil, new_error{ code = "InvalidEndpoint", message = "not a URL: " .. endpoint }
@@ -290,6 +293,7 @@ function _M.new(opts)
   self.read_timeout = opt_number(opts, "read_timeout", 60)
   self.long_poll_read_timeout = opt_number(opts, "long_poll_read_timeout", 70)
   self.verify = opts.verify
+  self.ca_file = opts.ca_file or cfg.ca_bundle
   self.proxy = opts.proxy
 
   self._http = opts.http
@@ -305,6 +309,26 @@ end
 ---------------------------------------------------------------------------
 -- one call
 ---------------------------------------------------------------------------
+
+-- The headers to send, as a list in a fixed order: the signed ones, then
+-- User-Agent (unsigned, as proxies may rewrite it).
+local HEADER_ORDER = { "Host", "Content-Type", "X-Amz-Target", "X-Amz-Date",
+  "X-Amz-Security-Token", "Authorization", "amz-sdk-invocation-id", "amz-sdk-request" }
+local HEADER_RANK = {}
+for i, n in ipairs(HEADER_ORDER) do HEADER_RANK[string_lower(n)] = i end
+
+local function header_list(signed, user_agent)
+  local list = {}
+  for k, v in pairs(signed) do list[#list + 1] = { k, v } end
+  table.sort(list, function(a, b)
+    local ra = HEADER_RANK[string_lower(a[1])] or 100
+    local rb = HEADER_RANK[string_lower(b[1])] or 100
+    if ra ~= rb then return ra < rb end
+    return a[1] < b[1]
+  end)
+  list[#list + 1] = { "User-Agent", user_agent }
+  return list
+end
 
 function Client:_get_credentials()
   if not self._credentials then
@@ -448,12 +472,10 @@ function Client:_send(sn, op, body)
       if type(sgerr) == "table" then return nil, new_error(sgerr) end
       return nil, new_error{ code = "SigningError", message = tostring(sgerr) }
     end
-    local send_headers = {}
-    for k, v in pairs(signed.headers) do send_headers[k] = v end
-    send_headers["User-Agent"] = self.user_agent
+    local send_headers = header_list(signed.headers, self.user_agent)
     local res, terr = http.request{ method = "POST", url = url, headers = send_headers, body = body,
       connect_timeout = self.connect_timeout, read_timeout = read_timeout,
-      verify = self.verify, proxy = self.proxy }
+      verify = self.verify, proxy = self.proxy, ca_file = self.ca_file }
     local timeout = false
     if not res then
       terr = type(terr) == "table" and terr or { code = "ConnectionError", message = tostring(terr) }
