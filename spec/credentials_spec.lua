@@ -628,12 +628,55 @@ describe("sfn.credentials", function()
         .. "IMDS could not be reached (ConnectionError)", seen[#seen - 1])
     end)
 
+    it("is fetched once for many scheduler tasks asking at the same time", function()
+      local scheduler = require "sfn.scheduler"
+      local before = #imds:requests()
+      local p = credentials.chain(opts_for { AWS_EC2_METADATA_DISABLED = "false",
+        AWS_EC2_METADATA_SERVICE_ENDPOINT = imds:url("") })
+      local got = {}
+      for i = 1, 5 do
+        scheduler.spawn(function()
+          got[i] = assert(p:get()).access_key_id
+        end)
+      end
+      scheduler.run()
+      assert.are.same({ "AKIDIMDS", "AKIDIMDS", "AKIDIMDS", "AKIDIMDS", "AKIDIMDS" }, got)
+      assert.are.equal(before + 3, #imds:requests())
+    end)
+
     it("comes last in the chain, after the container", function()
       local o = opts_for { AWS_EC2_METADATA_DISABLED = "false", AWS_EC2_METADATA_SERVICE_ENDPOINT = imds:url(""),
         AWS_ACCESS_KEY_ID = "AKIDENV", AWS_SECRET_ACCESS_KEY = "envsecret5" }
       assert.are.equal("env", assert(credentials.chain(o):get()).source)
-      assert.are.same({ "env", "assume-role", "assume-role-with-web-identity", "shared-credentials-file",
+      assert.are.same({ "env", "assume-role", "assume-role-with-web-identity", "sso", "shared-credentials-file",
         "custom-process", "config-file", "container-role", "iam-role" }, credentials.CHAIN)
+    end)
+  end)
+
+  describe("IAM Identity Center profiles", function()
+    it("are reported as unsupported instead of falling through", function()
+      local o = opts_for { AWS_CONFIG_FILE = write("sso-config",
+        "[default]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = dev\n"
+        .. "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n") }
+      local _, err = credentials.chain(o):get()
+      expect_error(err, "InvalidConfigError", "profile default uses IAM Identity Center (sso_* settings), "
+        .. "which sfn.credentials does not support; use credential_process (for example "
+        .. "`aws configure export-credentials`) instead")
+    end)
+  end)
+
+  describe("sfn.iso8601", function()
+    it("parses the forms credential sources send, independent of the time zone", function()
+      assert.are.equal(NOW + 3600, iso8601.parse("2023-11-14T23:13:20Z"))
+      assert.are.equal(NOW + 3600.5, iso8601.parse("2023-11-14T23:13:20.500Z"))
+      assert.are.equal(NOW, iso8601.parse("2023-11-15T00:13:20+02:00"))
+      assert.are.equal(NOW, iso8601.parse("2023-11-14T17:13:20-0500"))
+      assert.are.equal(951868799, iso8601.parse("2000-02-29T23:59:59Z"))
+      assert.is_nil(iso8601.parse("2023-11-14 23:13"))
+      assert.is_nil(iso8601.parse("2023-13-01T00:00:00Z"))
+      assert.is_nil(iso8601.parse("2023-11-14T23:13:20"))
+      assert.are.equal("2023-11-14T22:13:20Z", iso8601.format(NOW))
+      assert.are.equal("1970-01-01T00:00:00Z", iso8601.format(0))
     end)
   end)
 

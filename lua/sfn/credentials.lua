@@ -14,7 +14,8 @@
 -- given), assume-role profile (role_arn + source_profile or
 -- credential_source, STS AssumeRole), web identity (AWS_WEB_IDENTITY_TOKEN_FILE
 -- + AWS_ROLE_ARN, or the profile's web_identity_token_file; STS
--- AssumeRoleWithWebIdentity), the shared credentials file, the profile's
+-- AssumeRoleWithWebIdentity), (IAM Identity Center profiles: an error, not
+-- supported), the shared credentials file, the profile's
 -- credential_process, the config file's keys, ECS/EKS container credentials,
 -- EC2 instance metadata (unless AWS_EC2_METADATA_DISABLED=true).
 --
@@ -75,6 +76,16 @@ end
 local Provider = {}
 Provider.__index = Provider
 
+-- sfn.scheduler when it can be loaded (tasks waiting for one fetch).
+local sched_module
+local function scheduler()
+  if sched_module == nil then
+    local ok, m = pcall(require, "sfn.scheduler")
+    sched_module = ok and type(m) == "table" and m.current and m or false
+  end
+  return sched_module or nil
+end
+
 -- Fresh credentials from the source: creds, or nil (none there), or nil, err.
 function Provider:load()
   return self._load(self)
@@ -84,7 +95,28 @@ function Provider:get()
   local now = self.now()
   local c = self.cached
   if c and (not c.expiration or now < c.expiration - _M.ADVISORY_REFRESH) then return c end
-  local fresh, err = self:load()
+  -- Another task is fetching: the cached credentials do until the mandatory
+  -- window; otherwise a scheduler task waits for that fetch and looks again.
+  while self.refreshing do
+    if c and c.expiration and now < c.expiration - _M.MANDATORY_REFRESH then return c end
+    local sched = scheduler()
+    local task = sched and sched.current()
+    if not task then break end
+    self.waiters[#self.waiters + 1] = task
+    sched.suspend()
+    now, c = self.now(), self.cached
+    if c and (not c.expiration or now < c.expiration - _M.ADVISORY_REFRESH) then return c end
+  end
+  self.refreshing = true
+  local ok, fresh, err = pcall(self.load, self)
+  self.refreshing = false
+  local waiters = self.waiters
+  if #waiters > 0 then
+    self.waiters = {}
+    local sched = scheduler()
+    for _, task in ipairs(waiters) do sched.wake(task) end
+  end
+  if not ok then error(fresh, 0) end
   if fresh then
     if fresh.expiration and fresh.expiration <= now then
       err = new_error("CredentialRetrievalError",
@@ -153,7 +185,7 @@ local function new_ctx(opts)
 end
 
 local function new_provider(name, ctx, load)
-  return setmetatable({ name = name, ctx = ctx, now = ctx.now, _load = load }, Provider)
+  return setmetatable({ name = name, ctx = ctx, now = ctx.now, _load = load, waiters = {} }, Provider)
 end
 
 ---------------------------------------------------------------------------
@@ -455,6 +487,20 @@ sources["assume-role-with-web-identity"] = function(p)
   return from_web_identity(p.ctx, cfg.values, true)
 end
 
+-- IAM Identity Center (SSO) profiles are not supported: say so rather than
+-- fall through to the next source.
+sources.sso = function(p)
+  local cfg, err = p.ctx.config()
+  if not cfg then return nil, err end
+  local v = cfg.values
+  if nonempty(v.sso_session) or nonempty(v.sso_start_url) or nonempty(v.sso_account_id) then
+    return nil, new_error("InvalidConfigError", string_format(
+      "profile %s uses IAM Identity Center (sso_* settings), which sfn.credentials does not support; "
+      .. "use credential_process (for example `aws configure export-credentials`) instead", cfg.profile))
+  end
+  return nil
+end
+
 sources["shared-credentials-file"] = function(p)
   local cfg, err = p.ctx.config()
   if not cfg then return nil, err end
@@ -490,7 +536,7 @@ sources["iam-role"] = function(p)
   return creds
 end
 
-_M.CHAIN = { "env", "assume-role", "assume-role-with-web-identity", "shared-credentials-file",
+_M.CHAIN = { "env", "assume-role", "assume-role-with-web-identity", "sso", "shared-credentials-file",
              "custom-process", "config-file", "container-role", "iam-role" }
 
 -- A provider for one source by name (see _M.CHAIN), with the chain's options.
