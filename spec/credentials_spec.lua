@@ -487,6 +487,11 @@ describe("sfn.credentials", function()
       assert.are.equal("https://sts.amazonaws.com", sts.endpoint(nil))
       assert.are.equal("https://sts-fips.us-east-2.amazonaws.com",
         sts.endpoint("us-east-2", { use_fips_endpoint = true, values = {}, env = function() end }))
+      local legacy = { sts_regional_endpoints = "legacy", values = {}, env = function() end }
+      assert.are.equal("https://sts.amazonaws.com", sts.endpoint("eu-west-1", legacy))
+      assert.are.equal("https://sts.ap-east-1.amazonaws.com", sts.endpoint("ap-east-1", legacy))
+      assert.are.equal("http://127.0.0.1:9", sts.endpoint("eu-west-1",
+        { values = {}, env = function(k) if k == "AWS_ENDPOINT_URL_STS" then return "http://127.0.0.1:9" end end }))
     end)
   end)
 

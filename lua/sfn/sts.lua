@@ -67,15 +67,26 @@ local function xml_text(xml, tag)
 end
 _M.xml_text = xml_text
 
+-- The regions whose STS requests went to the global endpoint before
+-- regional endpoints were the default (sts_regional_endpoints = legacy).
+local legacy_global = {}
+for r in ([[ap-northeast-1 ap-south-1 ap-southeast-1 ap-southeast-2 aws-global ca-central-1
+  eu-central-1 eu-north-1 eu-west-1 eu-west-2 eu-west-3 sa-east-1 us-east-1 us-east-2 us-west-1
+  us-west-2]]):gmatch("%S+") do legacy_global[r] = true end
+
 -- The default STS endpoint for region: the configured one (cfg: an
--- sfn.config result) if any, the regional one when a region is known, the
--- global one otherwise.
+-- sfn.config result) if any, the regional one when a region is known (or
+-- the global one for a legacy region when cfg.sts_regional_endpoints is
+-- "legacy"), the global one otherwise.
 function _M.endpoint(region, cfg)
   if cfg then
     local url = require("sfn.config").endpoint_url(cfg, "STS")
     if url then return url end
   end
   if not region or region == "" or region == "aws-global" then return "https://sts.amazonaws.com" end
+  if cfg and cfg.sts_regional_endpoints == "legacy" and legacy_global[region] and not cfg.use_fips_endpoint then
+    return "https://sts.amazonaws.com"
+  end
   local p = require("sfn.endpoints").partition(region)
   local host = (cfg and cfg.use_fips_endpoint) and "sts-fips." or "sts."
   return "https://" .. host .. region .. "." .. p.dnsSuffix
