@@ -15,10 +15,12 @@
 --                                   -- -> revents (optional: blocks on d's own I/O and the
 --                                   -- fds given); d.dispatch() after each wait
 --
--- A task is a table: { status = "ready"|"running"|"waiting"|"done"|"failed",
+-- A task is a table: { status = "ready"|"running"|"waiting"|"done"|"failed"|"abandoned",
 -- result = { n = , ... } (its function's return values), error = (when failed) }.
 -- An error in a task stops run(), which raises it with the task's traceback;
--- run() may be called again to go on with the others.
+-- run() may be called again to go on with the others.  Tasks parked with
+-- nothing that could wake them (no timer, socket or busy driver) make run()
+-- raise; they are dropped ("abandoned").
 --
 -- The scheduler is plain Lua over two waits (core.poll, or a busy driver's
 -- wait); a driver for another event loop (OpenResty's) can replace this
@@ -35,7 +37,7 @@ local now_ms = core.monotonic_ms
 local SUSPEND = {}          -- the token a task yields when it parks
 
 local ready = {}            -- runnable: { task, n, ... values }
-local by_co = setmetatable({}, { __mode = "k" })
+local by_co = {}            -- coroutine -> task, for every task not finished
 local timers = {}           -- { at = ms, task =, id = } parked in sleep/wait_fd
 local fd_waits = {}         -- { fd =, events =, task =, id =, at = ms|nil }
 local drivers = {}
@@ -201,7 +203,16 @@ function _M.run(fn, ...)
         for _, d in ipairs(drivers) do if d.busy() then busy_any = true end end
       end
       if #ready == 0 and not deadline and #fds == 0 and not busy_any then
-        error(string.format("sfn.run: %d task(s) wait for nothing (suspended with no wake-up)", live), 0)
+        -- nothing can wake them: drop them so the scheduler stays usable
+        local n = live
+        for co, t in pairs(by_co) do
+          if t.status == "waiting" then
+            t.status = "abandoned"
+            by_co[co] = nil
+          end
+        end
+        live = 0
+        error(string.format("sfn.run: %d task(s) wait for nothing (suspended with no wake-up)", n), 0)
       end
       local timeout = 0
       if #ready == 0 then
