@@ -24,10 +24,10 @@ local cases = require "support.cases"
 
 local have_sfn, sfn = pcall(require, "sfn")
 
--- The engine runs Retry, Catch and task timeouts, so their cases run.  SFN_CONFORMANCE_RUN
+-- The engine runs Retry, Catch, task timeouts, Parallel and Map, so their cases run.  SFN_CONFORMANCE_RUN
 -- ="Parallel,Map" runs the cases of further features that are otherwise
 -- skipped (names as in the report), for an engine that has them.
-local RUN_ANYWAY = { Retry = true, Catch = true, timeout = true }
+local RUN_ANYWAY = { Retry = true, Catch = true, timeout = true, Parallel = true, Map = true }
 for name in (os.getenv("SFN_CONFORMANCE_RUN") or ""):gmatch("[^,%s]+") do RUN_ANYWAY[name] = true end
 
 local KNOWN_FILE = "spec/fixtures/conformance-known-failures.txt"
@@ -134,6 +134,30 @@ local function compare_history(case, run)
   local gt, et = {}, {}
   for i = 1, got.n do gt[i] = ojson.kind(got[i]) == "object" and got[i].map.type or "?" end
   for i = 1, exp.n do et[i] = exp[i].map.type end
+  local checks = case.checks or {}
+  if checks.history_parallel_events_reordered then
+    -- LocalStack's recorder sorted the branch events of Parallel states (ids
+    -- masked as [0]) and left out ParallelStateSucceeded (its id is missing
+    -- from the recording): compare the event types as multisets, and the
+    -- details not at all.
+    local has_succeeded = false
+    for _, t in ipairs(et) do if t == "ParallelStateSucceeded" then has_succeeded = true end end
+    local a, b = {}, {}
+    for _, t in ipairs(gt) do
+      if has_succeeded or t ~= "ParallelStateSucceeded" then a[#a + 1] = t end
+    end
+    for _, t in ipairs(et) do b[#b + 1] = t end
+    table.sort(a)
+    table.sort(b)
+    local same = #a == #b
+    for i = 1, #a do if a[i] ~= b[i] then same = false end end
+    if not same then
+      problems[#problems + 1] = "history event types differ (compared as multisets: Parallel events reordered by the recorder)"
+      problems[#problems + 1] = "  got:      " .. short(table.concat(a, " "), 400)
+      problems[#problems + 1] = "  expected: " .. short(table.concat(b, " "), 400)
+    end
+    return same, same, problems, keys
+  end
   local types_ok = #gt == #et
   local first
   for i = 1, math.max(#gt, #et) do

@@ -28,7 +28,7 @@ describe("luarocks make", function()
       rc, out = sh(tree .. "/bin/sfn run examples/orders.asl.json --input '{\"orderId\":1,\"amount\":0}'")
       assert.are.equal(1, rc, out) -- the execution FAILED, as the definition says for amount 0
       assert.truthy(out:find('"error":"OrderRejected"', 1, true), out)
-      sh("rm -rf " .. tree .. " build/rock")
+      sh("rm -rf " .. tree)
     end)
   end
 end)

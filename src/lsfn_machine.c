@@ -134,6 +134,7 @@ static int l_exec_new(lua_State *L) {
   lua_pop(L, 4);
   input = arg_value(L, 2, "InvalidExecutionInput", &err);
   if (!input) return lsfn_fail(L, &err);
+  if (lua_type(L, 2) == LUA_TSTRING) cfg.input_text = lua_tolstring(L, 2, &cfg.input_len);
   lsfn_push_holder(L, input);
   le = lua_newuserdata(L, sizeof *le);
   le->e = NULL;

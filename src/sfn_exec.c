@@ -1,21 +1,26 @@
 /*
- * sfn_exec.c: runs a compiled machine (see sfn_exec.h).
+ * sfn_exec.c: runs a compiled machine (see sfn_exec.h; the structures are in
+ * sfn_exec_int.h, the API shapes of the history in sfn_history.c).
  *
  * The data flow of a state, in AWS's order:
  *   raw input -> InputPath -> Parameters (effective input)
- *   -> the state's work (Pass Result, Task result, ...)
+ *   -> the state's work (Pass Result, Task result, branches, iterations ...)
  *   -> ResultSelector -> ResultPath (merged into the raw input) -> OutputPath.
  * Absent fields mean `$` (ResultPath absent: the result replaces the input);
  * null InputPath/OutputPath mean `{}`; null ResultPath discards the result.
  *
  * Failures inside a state carry AWS's error name and cause; causes of
  * evaluation errors get AWS's prefix "An error occurred while executing the
- * state 'S' (entered at the event id #N). ".
+ * state 'S' (entered at the event id #N). ".  An error is retried or caught
+ * by the state (Retry/Catch), else it ends the frame: the execution for the
+ * root, the Parallel/Map state for a branch or iteration.
  *
  * previousEventId follows AWS: each event points at the last event of its
- * branch, and the first state's entry points at 0 (not at ExecutionStarted).
+ * branch; the first state's entry points at 0 (not at ExecutionStarted); an
+ * iteration's first event points at its MapIterationStarted, a branch's at
+ * ParallelStateStarted.
  */
-#include "sfn_exec.h"
+#include "sfn_exec_int.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,93 +30,14 @@
 #include "sfn_time.h"
 
 #define PAYLOAD_LIMIT (256 * 1024)
+#define STANDARD_HISTORY_LIMIT 25000
 
-/* ---- history records ---- */
-
-typedef enum ev_type {
-  EV_EXECUTION_STARTED,
-  EV_EXECUTION_SUCCEEDED,
-  EV_EXECUTION_FAILED,
-  EV_EXECUTION_TIMED_OUT,
-  EV_EXECUTION_ABORTED,
-  EV_STATE_ENTERED,
-  EV_STATE_EXITED,
-  EV_TASK_SCHEDULED,
-  EV_TASK_STARTED,
-  EV_TASK_SUCCEEDED,
-  EV_TASK_FAILED,
-  EV_LAMBDA_SCHEDULED,
-  EV_LAMBDA_STARTED,
-  EV_LAMBDA_SUCCEEDED,
-  EV_LAMBDA_FAILED,
-  EV_ACTIVITY_SCHEDULED,
-  EV_ACTIVITY_STARTED,
-  EV_ACTIVITY_SUCCEEDED,
-  EV_ACTIVITY_FAILED,
-  EV_TASK_SUBMITTED,
-  EV_TASK_TIMED_OUT,
-  EV_LAMBDA_TIMED_OUT,
-  EV_ACTIVITY_TIMED_OUT
-} ev_type;
-
-typedef struct event {
-  int64_t ts;
-  uint32_t id, prev;
-  uint16_t type;
-  const sfn_state *state;
-  sfn_value *payload; /* input / output / parameters */
-  sfn_value *error, *cause;
-  int64_t timeout_s, heartbeat_s; /* *Scheduled events: the task's timeouts (0 = none) */
-} event;
-
-static const char *const state_type_names[] = {"Pass", "Task", "Choice", "Wait",
-                                               "Succeed", "Fail", "Parallel", "Map"};
-
-/* ---- execution ---- */
-
-enum { PH_ENTER, PH_TIMER, PH_RETRY, PH_TASK_QUEUED, PH_TASK_RUNNING, PH_TASK_CALLBACK, PH_DONE };
-
-typedef struct frame {
-  const sfn_machine *m;
-  long state;
-  sfn_value *input;   /* raw input of the current state */
-  sfn_value *eff;     /* effective input while waiting (Wait, Task) */
-  sfn_value *context; /* $$ of the current state, or NULL */
-  int phase;
-  int64_t wake;
-  uint64_t task_id;
-  sfn_value *token;
-  uint32_t last_event;
-  uint32_t entered_event;
-  int64_t entered_ms;
-  int attempt;
-  int64_t task_deadline;   /* TimeoutSeconds of the running task, or -1 */
-  int64_t hb_deadline;     /* next heartbeat due, or -1 */
-  int retry_count;         /* $$.State.RetryCount */
-  int64_t *retry_attempts; /* per retrier of the current state */
-  size_t nretry_attempts;
-} frame;
-
-struct sfn_exec {
-  const sfn_machine *m;
-  sfn_exec_status status;
-  int record;
-  int express;
-  int64_t now, start_ms, stop_ms;
-  int64_t deadline; /* machine TimeoutSeconds, or -1 */
-  uint32_t next_id;
-  event *ev;
-  size_t nev, cap;
-  sfn_value *input, *output, *error, *cause;
-  sfn_value *exec_arn, *sm_arn, *name, *sm_name, *role_arn, *region;
-  sfn_value *ctx_execution, *ctx_state_machine;
-  sfn_eval_env env;
-  uint64_t next_task;
-  frame main;
-  int oom;
-};
+const char *const sfn_exec_state_type_names[] = {"Pass", "Task", "Choice", "Wait",
+                                                 "Succeed", "Fail", "Parallel", "Map"};
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* ---- history records ---- */
 
 /* Record an event; returns its id (ids are counted even when not recording). */
 static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *st,
@@ -139,6 +65,7 @@ static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *s
   v->error = sfn_incref(error);
   v->cause = sfn_incref(cause);
   v->timeout_s = v->heartbeat_s = 0;
+  v->n = 0;
   return id;
 }
 
@@ -173,21 +100,304 @@ static sfn_value *time_string(int64_t ms) {
   return sfn_string(buf, n);
 }
 
+/* ---- scheduling: ready stack, timer heap, task FIFO, task slots ---- */
+
+static void ready_push(sfn_exec *e, frame *f) {
+  if (f->in_ready) return;
+  if (e->nready == e->ready_cap) {
+    size_t cap = e->ready_cap ? e->ready_cap * 2 : 16;
+    frame **r = sfn_realloc(e->ready, cap * sizeof(frame *));
+    if (!r) {
+      e->oom = 1;
+      return;
+    }
+    e->ready = r;
+    e->ready_cap = cap;
+  }
+  e->ready[e->nready++] = f;
+  f->in_ready = 1;
+}
+
+static void ready_remove(sfn_exec *e, frame *f) {
+  size_t i;
+  if (!f->in_ready) return;
+  for (i = 0; i < e->nready; i++)
+    if (e->ready[i] == f) {
+      memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(frame *));
+      e->nready--;
+      break;
+    }
+  f->in_ready = 0;
+}
+
+/* The time a frame waits for (timer, retry, task deadline), or -1. */
+static int64_t frame_deadline(const frame *f) {
+  int64_t d;
+  switch (f->phase) {
+    case PH_TIMER:
+    case PH_RETRY: return f->wake;
+    case PH_TASK_QUEUED:
+    case PH_TASK_RUNNING:
+    case PH_TASK_CALLBACK:
+      d = f->task_deadline;
+      if (f->hb_deadline >= 0 && (d < 0 || f->hb_deadline < d)) d = f->hb_deadline;
+      return d;
+    default: return -1;
+  }
+}
+
+static void heap_swap(sfn_exec *e, size_t a, size_t b) {
+  frame *t = e->heap[a];
+  e->heap[a] = e->heap[b];
+  e->heap[b] = t;
+  e->heap[a]->heap_pos = a + 1;
+  e->heap[b]->heap_pos = b + 1;
+}
+
+static void heap_fix(sfn_exec *e, size_t i) {
+  while (i > 0 && frame_deadline(e->heap[(i - 1) / 2]) > frame_deadline(e->heap[i])) {
+    heap_swap(e, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < e->nheap && frame_deadline(e->heap[l]) < frame_deadline(e->heap[m])) m = l;
+    if (r < e->nheap && frame_deadline(e->heap[r]) < frame_deadline(e->heap[m])) m = r;
+    if (m == i) break;
+    heap_swap(e, i, m);
+    i = m;
+  }
+}
+
+static void heap_remove(sfn_exec *e, frame *f) {
+  size_t i;
+  if (!f->heap_pos) return;
+  i = f->heap_pos - 1;
+  f->heap_pos = 0;
+  e->nheap--;
+  if (i < e->nheap) {
+    e->heap[i] = e->heap[e->nheap];
+    e->heap[i]->heap_pos = i + 1;
+    heap_fix(e, i);
+  }
+}
+
+/* Put f in the heap at its current deadline (or take it out). */
+static void heap_update(sfn_exec *e, frame *f) {
+  if (frame_deadline(f) < 0) {
+    heap_remove(e, f);
+    return;
+  }
+  if (!f->heap_pos) {
+    if (e->nheap == e->heap_cap) {
+      size_t cap = e->heap_cap ? e->heap_cap * 2 : 16;
+      frame **h = sfn_realloc(e->heap, cap * sizeof(frame *));
+      if (!h) {
+        e->oom = 1;
+        return;
+      }
+      e->heap = h;
+      e->heap_cap = cap;
+    }
+    e->heap[e->nheap++] = f;
+    f->heap_pos = e->nheap;
+  }
+  heap_fix(e, f->heap_pos - 1);
+}
+
+static void queue_push(sfn_exec *e, frame *f) {
+  if (f->queued) return;
+  f->qnext = NULL;
+  if (e->queue_tail)
+    e->queue_tail->qnext = f;
+  else
+    e->queue_head = f;
+  e->queue_tail = f;
+  f->queued = 1;
+}
+
+static void queue_remove(sfn_exec *e, frame *f) {
+  frame *p = NULL, *q;
+  if (!f->queued) return;
+  for (q = e->queue_head; q && q != f; q = q->qnext) p = q;
+  if (q) {
+    if (p)
+      p->qnext = f->qnext;
+    else
+      e->queue_head = f->qnext;
+    if (e->queue_tail == f) e->queue_tail = p;
+  }
+  f->queued = 0;
+  f->qnext = NULL;
+}
+
+/* A task slot for f; the task id carries the slot and its generation. */
+static uint64_t slot_take(sfn_exec *e, frame *f) {
+  uint32_t i;
+  if (e->free_slot) {
+    i = e->free_slot - 1;
+    e->free_slot = e->slots[i].next_free;
+  } else {
+    if (e->nslots == e->slots_cap) {
+      uint32_t cap = e->slots_cap ? e->slots_cap * 2 : 16;
+      task_slot *s = sfn_realloc(e->slots, cap * sizeof(task_slot));
+      if (!s) {
+        e->oom = 1;
+        return 0;
+      }
+      e->slots = s;
+      e->slots_cap = cap;
+    }
+    i = e->nslots++;
+    e->slots[i].gen = 0;
+  }
+  e->slots[i].f = f;
+  e->slots[i].gen++;
+  e->slots[i].next_free = 0;
+  f->slot = i + 1;
+  return ((uint64_t)e->slots[i].gen << 32) | i;
+}
+
+static void slot_release(sfn_exec *e, frame *f) {
+  uint32_t i;
+  if (!f->slot) return;
+  i = f->slot - 1;
+  e->slots[i].f = NULL;
+  e->slots[i].next_free = e->free_slot;
+  e->free_slot = i + 1;
+  f->slot = 0;
+}
+
+static frame *slot_frame(sfn_exec *e, uint64_t id) {
+  uint32_t i = (uint32_t)(id & 0xFFFFFFFFu), gen = (uint32_t)(id >> 32);
+  if (i >= e->nslots || !e->slots[i].f || e->slots[i].gen != gen) return NULL;
+  return e->slots[i].f;
+}
+
+/* After a frame moved: file it where its phase says. */
+static void place(sfn_exec *e, frame *f) {
+  heap_update(e, f);
+  if (f->phase == PH_TASK_QUEUED)
+    queue_push(e, f);
+  else
+    queue_remove(e, f);
+}
+
+/* Take f out of every structure (before freeing or aborting it). */
+static void unschedule(sfn_exec *e, frame *f) {
+  heap_remove(e, f);
+  queue_remove(e, f);
+  ready_remove(e, f);
+  slot_release(e, f);
+}
+
+/* ---- frames ---- */
+
+static frame *frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent,
+                        size_t index) {
+  frame *f = sfn_malloc(sizeof *f);
+  if (!f) {
+    e->oom = 1;
+    return NULL;
+  }
+  memset(f, 0, sizeof *f);
+  f->m = m;
+  f->state = m->start;
+  f->input = sfn_incref(input);
+  f->phase = PH_ENTER;
+  f->task_deadline = f->hb_deadline = -1;
+  f->parent = parent;
+  f->index = index;
+  if (parent && parent->fan) {
+    f->sib_next = parent->fan->children;
+    if (f->sib_next) f->sib_next->sib_prev = f;
+    parent->fan->children = f;
+  }
+  e->live_frames++;
+  return f;
+}
+
+static void clear_wait(frame *f) {
+  sfn_decref(f->eff);
+  f->eff = NULL;
+  sfn_decref(f->token);
+  f->token = NULL;
+  sfn_decref(f->context);
+  f->context = NULL;
+}
+
+static void frame_free(sfn_exec *e, frame *f);
+
+static void fan_free(sfn_exec *e, fanout *fan) {
+  if (!fan) return;
+  while (fan->children) frame_free(e, fan->children);
+  sfn_decref(fan->items);
+  sfn_decref(fan->input);
+  sfn_decref(fan->results);
+  sfn_decref(fan->error);
+  sfn_decref(fan->cause);
+  sfn_free(fan);
+}
+
+/* Free f (and its children), unlinking it from its parent. */
+static void frame_free(sfn_exec *e, frame *f) {
+  if (!f) return;
+  unschedule(e, f);
+  fan_free(e, f->fan);
+  f->fan = NULL;
+  if (f->parent && f->parent->fan) {
+    if (f->sib_prev)
+      f->sib_prev->sib_next = f->sib_next;
+    else
+      f->parent->fan->children = f->sib_next;
+    if (f->sib_next) f->sib_next->sib_prev = f->sib_prev;
+  }
+  clear_wait(f);
+  sfn_decref(f->input);
+  sfn_free(f->retry_attempts);
+  sfn_free(f);
+  e->live_frames--;
+}
+
 /* ---- ending ---- */
 
 static void finish(sfn_exec *e, sfn_exec_status st) {
   e->status = st;
   e->stop_ms = e->now;
-  e->main.phase = PH_DONE;
+  if (e->root) e->root->phase = PH_DONE;
 }
 
-static void fail_execution(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+static void child_ended(sfn_exec *e, frame *child, sfn_value *out, sfn_value *error, sfn_value *cause);
+
+/* The frame failed (its state's error was neither retried nor caught):
+ * the execution for the root, the Parallel/Map for a child.  Steals. */
+static void fail_frame(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+  f->phase = PH_DONE;
+  clear_wait(f);
+  if (f->parent) {
+    child_ended(e, f, NULL, error, cause);
+    return;
+  }
   sfn_decref(e->error);
   sfn_decref(e->cause);
   e->error = error;
   e->cause = cause;
   record(e, EV_EXECUTION_FAILED, f->last_event, NULL, NULL, error, cause);
   finish(e, SFN_EXEC_FAILED);
+}
+
+/* The frame reached an End (or Succeed) with `out` (stolen). */
+static void succeed_frame(sfn_exec *e, frame *f, sfn_value *out) {
+  f->phase = PH_DONE;
+  clear_wait(f);
+  if (f->parent) {
+    child_ended(e, f, out, NULL, NULL);
+    return;
+  }
+  sfn_decref(e->output);
+  e->output = out;
+  record(e, EV_EXECUTION_SUCCEEDED, f->last_event, NULL, out, NULL, NULL);
+  finish(e, SFN_EXEC_SUCCEEDED);
 }
 
 /* Fail the state with an error from an evaluation (err) or given texts.
@@ -309,6 +519,48 @@ static int check_size(sfn_exec *e, frame *f, sfn_value *v) {
   return SFN_ERR;
 }
 
+/* ---- transitions ---- */
+
+static void set_input(frame *f, sfn_value *v) {
+  sfn_decref(f->input);
+  f->input = v;
+}
+
+/* Leave the current state with `out` (stolen). */
+static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
+  const sfn_state *s = &f->m->states[f->state];
+  if (check_size(e, f, out) != SFN_OK) {
+    sfn_decref(out);
+    return;
+  }
+  f->last_event = record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
+  clear_wait(f);
+  if (next >= 0 && s->type != SFN_STATE_SUCCEED) {
+    set_input(f, out);
+    f->state = next;
+    f->phase = PH_ENTER;
+    return;
+  }
+  succeed_frame(e, f, out);
+}
+
+/* Finish a state whose work produced `result` (borrowed): ResultSelector,
+ * ResultPath, OutputPath, then exit. */
+static void complete_with_result(sfn_exec *e, frame *f, sfn_value *result) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *sel, *merged, *out;
+  f->phase = PH_ENTER; /* until exit_state (or a failure) moves it on */
+  sel = apply_template(e, f, s->result_selector, result);
+  if (!sel) return;
+  merged = apply_result_path(e, f, s, f->input, sel);
+  sfn_decref(sel);
+  if (!merged) return;
+  out = apply_path(e, f, &s->output_path, merged);
+  sfn_decref(merged);
+  if (!out) return;
+  exit_state(e, f, out, s->next);
+}
+
 /* ---- context object ---- */
 
 static sfn_value *build_context(sfn_exec *e, frame *f) {
@@ -341,73 +593,6 @@ oom:
   sfn_decref(ctx);
   e->oom = 1;
   return NULL;
-}
-
-static sfn_value *new_token(sfn_exec *e) {
-  static const char hex[] = "0123456789abcdef";
-  char buf[64];
-  int i;
-  for (i = 0; i < 64; i += 16) {
-    uint64_t r = sfn_eval_random(&e->env);
-    int j;
-    for (j = 0; j < 16; j++) buf[i + j] = hex[(r >> (j * 4)) & 15];
-  }
-  return sfn_string(buf, sizeof buf);
-}
-
-/* ---- transitions ---- */
-
-static void set_input(frame *f, sfn_value *v) {
-  sfn_decref(f->input);
-  f->input = v;
-}
-
-static void clear_wait(frame *f) {
-  sfn_decref(f->eff);
-  f->eff = NULL;
-  sfn_decref(f->token);
-  f->token = NULL;
-  sfn_decref(f->context);
-  f->context = NULL;
-}
-
-static int type_event(const sfn_state *s) { return (int)s->type; }
-
-/* Leave the current state with `out` (stolen). */
-static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
-  const sfn_state *s = &f->m->states[f->state];
-  if (check_size(e, f, out) != SFN_OK) {
-    sfn_decref(out);
-    return;
-  }
-  f->last_event = record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
-  clear_wait(f);
-  if (next >= 0 && s->type != SFN_STATE_SUCCEED) {
-    set_input(f, out);
-    f->state = next;
-    f->phase = PH_ENTER;
-    return;
-  }
-  sfn_decref(e->output);
-  e->output = out;
-  record(e, EV_EXECUTION_SUCCEEDED, f->last_event, NULL, out, NULL, NULL);
-  finish(e, SFN_EXEC_SUCCEEDED);
-}
-
-/* Finish a state whose work produced `result` (borrowed): ResultSelector,
- * ResultPath, OutputPath, then exit. */
-static void complete_with_result(sfn_exec *e, frame *f, sfn_value *result) {
-  const sfn_state *s = &f->m->states[f->state];
-  sfn_value *sel, *merged, *out;
-  sel = apply_template(e, f, s->result_selector, result);
-  if (!sel) return;
-  merged = apply_result_path(e, f, s, f->input, sel);
-  sfn_decref(sel);
-  if (!merged) return;
-  out = apply_path(e, f, &s->output_path, merged);
-  sfn_decref(merged);
-  if (!out) return;
-  exit_state(e, f, out, s->next);
 }
 
 static sfn_value *dyn_string(sfn_exec *e, frame *f, const sfn_dyn_string *d, const char *fieldname,
@@ -554,30 +739,382 @@ static int64_t task_seconds(sfn_exec *e, frame *f, int64_t lit, const sfn_path *
   return lit;
 }
 
+/* ---- tasks ---- */
+
+static ev_type task_event(const sfn_state *s, ev_type generic, ev_type lambda, ev_type activity) {
+  return s->task_kind == SFN_TASK_LAMBDA_FN ? lambda : s->task_kind == SFN_TASK_ACTIVITY ? activity : generic;
+}
+
+/* A task token: 48 random hex digits, then the task id (16 hex digits), so
+ * an answer finds its task without a search. */
+static sfn_value *new_token(sfn_exec *e, uint64_t task_id) {
+  static const char hex[] = "0123456789abcdef";
+  char buf[64];
+  int i, j;
+  for (i = 0; i < 48; i += 16) {
+    uint64_t r = sfn_eval_random(&e->env);
+    for (j = 0; j < 16; j++) buf[i + j] = hex[(r >> (j * 4)) & 15];
+  }
+  for (j = 0; j < 16; j++) buf[48 + j] = hex[(task_id >> ((15 - j) * 4)) & 15];
+  return sfn_string(buf, sizeof buf);
+}
+
 static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params,
                           int64_t timeout_s, int64_t heartbeat_s) {
   ev_type sched, started;
+  event *ev;
   f->eff = params;
   f->task_deadline = timeout_s > 0 ? e->now + timeout_s * 1000 : -1;
   f->hb_deadline = heartbeat_s > 0 ? e->now + heartbeat_s * 1000 : -1;
-  if (!f->token) f->token = new_token(e);
-  f->task_id = ++e->next_task;
+  if (!f->slot) f->task_id = slot_take(e, f);
+  if (!f->token) f->token = new_token(e, f->task_id);
+  if (!f->token) e->oom = 1;
   f->attempt = f->attempt ? f->attempt : 1;
-  switch (s->task_kind) {
-    case SFN_TASK_LAMBDA_FN: sched = EV_LAMBDA_SCHEDULED; started = EV_LAMBDA_STARTED; break;
-    case SFN_TASK_ACTIVITY: sched = EV_ACTIVITY_SCHEDULED; started = EV_ACTIVITY_STARTED; break;
-    default: sched = EV_TASK_SCHEDULED; started = EV_TASK_STARTED; break;
-  }
+  sched = task_event(s, EV_TASK_SCHEDULED, EV_LAMBDA_SCHEDULED, EV_ACTIVITY_SCHEDULED);
+  started = task_event(s, EV_TASK_STARTED, EV_LAMBDA_STARTED, EV_ACTIVITY_STARTED);
   f->last_event = record(e, sched, f->last_event, s, params, NULL, NULL);
-  {
-    event *ev = last_event(e, f->last_event);
-    if (ev) {
-      ev->timeout_s = timeout_s > 0 ? timeout_s : 0;
-      ev->heartbeat_s = heartbeat_s > 0 ? heartbeat_s : 0;
-    }
+  ev = last_event(e, f->last_event);
+  if (ev) {
+    ev->timeout_s = timeout_s > 0 ? timeout_s : 0;
+    ev->heartbeat_s = heartbeat_s > 0 ? heartbeat_s : 0;
   }
   f->last_event = record(e, started, f->last_event, s, NULL, NULL, NULL);
   f->phase = PH_TASK_QUEUED;
+}
+
+/* ---- Parallel and Map ---- */
+
+static void pump(sfn_exec *e, frame *f);
+
+/* MaxConcurrency / MaxConcurrencyPath; -1 after failing the state. */
+static int64_t max_concurrency(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *eff) {
+  sfn_value *v = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  int rc;
+  if (!s->max_concurrency_path) return s->max_concurrency;
+  e->env.input = eff;
+  rc = sfn_path_eval(s->max_concurrency_path, &e->env, &v, &err);
+  if (rc == SFN_OK && sfn_type_of(v) == SFN_INT && v->u.i >= 0) {
+    int64_t n = v->u.i;
+    sfn_decref(v);
+    return n;
+  }
+  if (rc != SFN_ERR) {
+    char *txt = v ? sfn_json_encode(v, NULL, NULL) : NULL;
+    sfn_error_set(&err, "States.Runtime",
+                  "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s",
+                  txt ? txt : "null", sfn_path_text(s->max_concurrency_path));
+    sfn_free(txt);
+  }
+  sfn_decref(v);
+  fail_state(e, f, &err);
+  return -1;
+}
+
+/* Start the children of a Parallel (items NULL) or Map state.  input and
+ * items are stolen. */
+static void start_fanout(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *input,
+                         sfn_value *items, int64_t max_running) {
+  fanout *fan = sfn_malloc(sizeof *fan);
+  size_t i, n = items ? sfn_array_len(items) : s->nbranches;
+  event *ev;
+  if (!fan || !(fan->results = sfn_array_new(n))) {
+    sfn_free(fan);
+    sfn_decref(input);
+    sfn_decref(items);
+    e->oom = 1;
+    return;
+  }
+  fan->is_map = items != NULL;
+  fan->total = n;
+  fan->started = fan->finished = fan->running = 0;
+  fan->max_running = max_running;
+  fan->items = items;
+  fan->input = input;
+  fan->children = NULL;
+  fan->failed = 0;
+  fan->error = fan->cause = NULL;
+  for (i = 0; i < n; i++) fan->results->u.a.items[i] = sfn_null();
+  fan->results->u.a.n = (uint32_t)n;
+  f->last_event = record(e, fan->is_map ? EV_MAP_STARTED : EV_PARALLEL_STARTED, f->last_event, s, NULL,
+                         NULL, NULL);
+  ev = last_event(e, f->last_event);
+  if (ev) ev->n = (int64_t)n;
+  fan->last = fan->last_done = f->last_event;
+  f->fan = fan;
+  f->phase = PH_CHILDREN;
+}
+
+/* The input of iteration i: the item, or ItemSelector with $$.Map.Item. */
+static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, size_t i) {
+  fanout *fan = f->fan;
+  sfn_value *item = sfn_array_at(fan->items, i), *ctx = NULL, *map = NULL, *it = NULL, *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  if (!s->item_selector) return sfn_incref(item);
+  ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
+  map = sfn_object_new(1);
+  it = sfn_object_new(2);
+  if (!ctx || !map || !it || sfn_object_sets(it, "Index", sfn_int((int64_t)i)) != SFN_OK ||
+      sfn_object_sets(it, "Value", sfn_incref(item)) != SFN_OK) {
+    sfn_decref(ctx);
+    sfn_decref(map);
+    sfn_decref(it);
+    e->oom = 1;
+    return NULL;
+  }
+  if (sfn_object_sets(map, "Item", it) != SFN_OK || sfn_object_sets(ctx, "Map", map) != SFN_OK) {
+    sfn_decref(ctx);
+    e->oom = 1;
+    return NULL;
+  }
+  e->env.input = fan->input;
+  e->env.context = ctx;
+  if (sfn_template_eval(s->item_selector, &e->env, &out, &err) != SFN_OK) out = NULL;
+  e->env.context = f->context;
+  sfn_decref(ctx);
+  if (!out) fail_state(e, f, &err);
+  return out;
+}
+
+static void step(sfn_exec *e, frame *f);
+
+/* Start children while the concurrency allows; finish the state when all are done. */
+static void pump(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  fanout *fan = f->fan;
+  while (e->status == SFN_EXEC_RUNNING && !e->oom && f->phase == PH_CHILDREN && !fan->failed &&
+         fan->started < fan->total && (fan->max_running == 0 || (int64_t)fan->running < fan->max_running)) {
+    size_t i = fan->started;
+    frame *c;
+    sfn_value *in;
+    if (fan->is_map) {
+      in = iteration_input(e, f, s, i);
+      if (!in) return;
+    } else {
+      in = sfn_incref(fan->input);
+    }
+    c = frame_new(e, fan->is_map ? s->processor : s->branches[i], in, f, i);
+    sfn_decref(in);
+    if (!c) return;
+    fan->started++;
+    fan->running++;
+    if (fan->is_map) {
+      c->last_event = record(e, EV_MAP_ITERATION_STARTED, fan->last, s, NULL, NULL, NULL);
+      {
+        event *ev = last_event(e, c->last_event);
+        if (ev) ev->n = (int64_t)i;
+      }
+    } else {
+      c->last_event = fan->last;
+    }
+    step(e, c);
+  }
+  if (e->status != SFN_EXEC_RUNNING || f->phase != PH_CHILDREN || fan->failed) return;
+  if (fan->finished == fan->total) {
+    sfn_value *results = sfn_incref(fan->results);
+    uint32_t last = fan->is_map ? fan->last_done : fan->last;
+    record(e, fan->is_map ? EV_MAP_SUCCEEDED : EV_PARALLEL_SUCCEEDED, last, s, NULL, NULL, NULL);
+    f->last_event = last;
+    fan_free(e, fan);
+    f->fan = NULL;
+    complete_with_result(e, f, results);
+    sfn_decref(results);
+  }
+}
+
+/* Abort the live children of a failed fan-out (their state, and for Map the iteration). */
+static void abort_children(sfn_exec *e, frame *f) {
+  fanout *fan = f->fan;
+  while (fan->children) {
+    frame *c = fan->children;
+    if (c->phase != PH_DONE && c->phase != PH_CHILDREN && c->phase != PH_ENTER)
+      c->last_event = record(e, EV_STATE_ABORTED, c->last_event, &c->m->states[c->state], NULL, NULL, NULL);
+    if (fan->is_map) {
+      event *ev;
+      record(e, EV_MAP_ITERATION_ABORTED, c->last_event, &f->m->states[f->state], NULL, NULL, NULL);
+      ev = last_event(e, e->next_id);
+      if (ev) ev->n = (int64_t)c->index;
+    }
+    frame_free(e, c);
+  }
+}
+
+static int will_retry(const frame *f, const sfn_value *error);
+
+/* A child that ended leaves its parent's list at once but is freed later
+ * (reap): it may still be on the C stack of whoever is stepping it. */
+static void retire(sfn_exec *e, frame *c) {
+  frame *f = c->parent;
+  unschedule(e, c);
+  if (f && f->fan) {
+    if (c->sib_prev)
+      c->sib_prev->sib_next = c->sib_next;
+    else
+      f->fan->children = c->sib_next;
+    if (c->sib_next) c->sib_next->sib_prev = c->sib_prev;
+  }
+  c->sib_prev = c->sib_next = NULL;
+  c->parent = NULL;
+  c->phase = PH_DONE;
+  c->qnext = e->dead;
+  e->dead = c;
+}
+
+static void reap(sfn_exec *e) {
+  while (e->dead) {
+    frame *c = e->dead;
+    e->dead = c->qnext;
+    c->qnext = NULL;
+    frame_free(e, c);
+  }
+}
+
+/* A child frame ended: success (out) or failure (error, cause); all stolen. */
+static void child_ended(sfn_exec *e, frame *c, sfn_value *out, sfn_value *error, sfn_value *cause) {
+  frame *f = c->parent;
+  fanout *fan = f->fan;
+  const sfn_state *s = &f->m->states[f->state];
+  size_t i = c->index;
+  event *ev;
+  fan->running--;
+  fan->finished++;
+  if (!error && out) {
+    if (fan->is_map) {
+      fan->last_done = record(e, EV_MAP_ITERATION_SUCCEEDED, c->last_event, s, NULL, NULL, NULL);
+      ev = last_event(e, fan->last_done);
+      if (ev) ev->n = (int64_t)i;
+    }
+    fan->last = c->last_event;
+    sfn_decref(fan->results->u.a.items[i]);
+    fan->results->u.a.items[i] = out;
+    retire(e, c);
+    if (!f->in_ready) ready_push(e, f);
+    return;
+  }
+  sfn_decref(out);
+  if (fan->is_map) {
+    record(e, EV_MAP_ITERATION_FAILED, c->last_event, s, NULL, NULL, NULL);
+    ev = last_event(e, e->next_id);
+    if (ev) ev->n = (int64_t)i;
+  }
+  fan->failed = 1;
+  fan->last = c->last_event;
+  fan->error = error;
+  fan->cause = cause;
+  retire(e, c);
+  abort_children(e, f);
+  /* A retried Parallel/Map starts again without a ...StateFailed event. */
+  if (will_retry(f, error))
+    f->last_event = fan->last;
+  else
+    f->last_event = record(e, fan->is_map ? EV_MAP_FAILED : EV_PARALLEL_FAILED, fan->last, s, NULL, NULL, NULL);
+  error = fan->error;
+  cause = fan->cause;
+  fan->error = fan->cause = NULL;
+  fan_free(e, fan);
+  f->fan = NULL;
+  f->phase = PH_ENTER; /* until raise_error decides */
+  raise_error(e, f, error, cause);
+  if (!f->in_ready && f->phase != PH_DONE) ready_push(e, f);
+}
+
+/* ---- Retry and Catch ---- */
+
+static int error_matches(const sfn_value *errors, const char *name) {
+  size_t i;
+  if (!errors || sfn_type_of(errors) != SFN_ARRAY) return 0;
+  for (i = 0; i < sfn_array_len(errors); i++) {
+    const sfn_value *x = sfn_array_at(errors, i);
+    const char *n;
+    if (sfn_type_of(x) != SFN_STRING) continue;
+    n = sfn_str(x);
+    if (strcmp(n, "States.ALL") == 0 || strcmp(n, name) == 0) return 1;
+    if (strcmp(n, "States.TaskFailed") == 0 && strcmp(name, "States.Timeout") != 0) return 1;
+  }
+  return 0;
+}
+
+/* Would raise_error retry this error in f's current state? */
+static int will_retry(const frame *f, const sfn_value *error) {
+  const sfn_state *s = &f->m->states[f->state];
+  const char *name = error ? sfn_str(error) : "";
+  size_t i;
+  if (strcmp(name, "States.Runtime") == 0) return 0;
+  for (i = 0; i < s->nretry; i++)
+    if (error_matches(s->retry[i].errors, name)) return f->retry_attempts[i] < s->retry[i].max_attempts;
+  return 0;
+}
+
+/* Delay before retry number `n` (1-based) of retrier r, in ms. */
+static int64_t retry_delay(sfn_exec *e, const sfn_retrier *r, int64_t n) {
+  double d = r->interval_s * pow(r->backoff, (double)(n - 1));
+  if (r->max_delay_s > 0 && d > (double)r->max_delay_s) d = (double)r->max_delay_s;
+  if (d > 31622400.0 * 10) d = 31622400.0 * 10;
+  if (r->jitter_full) d = d * ((double)(sfn_eval_random(&e->env) >> 11) / 9007199254740992.0);
+  return (int64_t)llround(d * 1000.0);
+}
+
+/*
+ * An error in the current state: retry it, catch it, or fail the execution.
+ * States.Runtime errors are never retried or caught (as on AWS).  Steals
+ * error and cause.
+ */
+static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+  const sfn_state *s = &f->m->states[f->state];
+  const char *name = error ? sfn_str(error) : "";
+  size_t i;
+  if (e->status != SFN_EXEC_RUNNING || strcmp(name, "States.Runtime") == 0 || (!s->nretry && !s->ncatch)) {
+    fail_frame(e, f, error, cause);
+    return;
+  }
+  for (i = 0; i < s->nretry; i++) {
+    const sfn_retrier *r = &s->retry[i];
+    if (!error_matches(r->errors, name)) continue;
+    if (f->retry_attempts[i] < r->max_attempts) {
+      f->retry_attempts[i]++;
+      f->retry_count++;
+      f->wake = e->now + retry_delay(e, r, f->retry_attempts[i]);
+      f->phase = PH_RETRY;
+      sfn_decref(error);
+      sfn_decref(cause);
+      return;
+    }
+    break; /* the matching retrier is exhausted: on to Catch */
+  }
+  for (i = 0; i < s->ncatch; i++) {
+    const sfn_catcher *c = &s->catches[i];
+    sfn_value *eo, *out = NULL;
+    sfn_error err = {{0}, NULL, 0, 0};
+    if (!error_matches(c->errors, name)) continue;
+    eo = sfn_object_new(2);
+    if (!eo || sfn_object_sets(eo, "Error", error ? sfn_incref(error) : sfn_cstring("")) != SFN_OK ||
+        sfn_object_sets(eo, "Cause", cause ? sfn_incref(cause) : sfn_cstring("")) != SFN_OK) {
+      sfn_decref(eo);
+      e->oom = 1;
+      fail_frame(e, f, error, cause);
+      return;
+    }
+    if (c->result_path.mode == SFN_FIELD_NULL) {
+      out = sfn_incref(f->input);
+    } else if (c->result_path.mode == SFN_FIELD_ABSENT) {
+      out = sfn_incref(eo);
+    } else if (sfn_path_set(c->result_path.path, f->input, eo, &out, &err) != SFN_OK) {
+      sfn_decref(eo);
+      sfn_decref(error);
+      sfn_decref(cause);
+      fail_frame(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
+                     err.message ? sfn_cstring(err.message) : NULL);
+      sfn_error_clear(&err);
+      return;
+    }
+    sfn_decref(eo);
+    sfn_decref(error);
+    sfn_decref(cause);
+    e->status = SFN_EXEC_RUNNING;
+    exit_state(e, f, out, c->next);
+    return;
+  }
+  fail_frame(e, f, error, cause);
 }
 
 /* Enter the current state and run it as far as it goes. */
@@ -612,7 +1149,14 @@ static void run_state(sfn_exec *e, frame *f) {
   /* $$.Task.Token exists for callback tasks only; other tasks get their
    * token (for the host's handler) when they are scheduled. */
   sfn_decref(f->token);
-  f->token = s->type == SFN_STATE_TASK && s->wait_for_token ? new_token(e) : NULL;
+  f->token = NULL;
+  if (s->type == SFN_STATE_TASK && s->wait_for_token) {
+    /* The token must exist before Parameters read $$.Task.Token: reserve the task slot now. */
+    slot_release(e, f);
+    f->task_id = slot_take(e, f);
+    f->token = new_token(e, f->task_id);
+    if (!f->token) e->oom = 1;
+  }
   sfn_decref(f->context);
   f->context = NULL;
   if (s->uses_context) {
@@ -629,7 +1173,7 @@ static void run_state(sfn_exec *e, frame *f) {
       sfn_decref(error);
       return;
     }
-    fail_execution(e, f, error, cause);
+    fail_frame(e, f, error, cause);
     return;
   }
   eff = apply_path(e, f, &s->input_path, f->input);
@@ -697,109 +1241,113 @@ static void run_state(sfn_exec *e, frame *f) {
       schedule_task(e, f, s, params, to, hb);
       return;
     }
-    default: {
-      sfn_error err = {{0}, NULL, 0, 0};
+    case SFN_STATE_PARALLEL:
+      params = apply_template(e, f, s->parameters, eff);
       sfn_decref(eff);
-      sfn_error_set(&err, "States.Runtime", "The %s state is not supported yet",
-                    state_type_names[s->type]);
-      fail_state(e, f, &err);
+      if (!params) return;
+      start_fanout(e, f, s, params, NULL, 0);
+      return;
+    case SFN_STATE_MAP: {
+      sfn_value *items = NULL;
+      sfn_error err = {{0}, NULL, 0, 0};
+      int64_t maxc = max_concurrency(e, f, s, eff);
+      if (maxc < 0) {
+        sfn_decref(eff);
+        return;
+      }
+      items = apply_path(e, f, &s->items_path, eff);
+      if (!items) {
+        sfn_decref(eff);
+        return;
+      }
+      if (sfn_type_of(items) != SFN_ARRAY) {
+        char *txt = sfn_json_encode(items, NULL, NULL);
+        sfn_error_set(&err, "States.Runtime", "Map state input must be an array but was: %s", txt ? txt : "");
+        sfn_free(txt);
+        sfn_decref(items);
+        sfn_decref(eff);
+        fail_state(e, f, &err);
+        return;
+      }
+      start_fanout(e, f, s, eff, items, maxc);
       return;
     }
-  }
-}
-
-/* ---- Retry and Catch ---- */
-
-static int error_matches(const sfn_value *errors, const char *name) {
-  size_t i;
-  if (!errors || sfn_type_of(errors) != SFN_ARRAY) return 0;
-  for (i = 0; i < sfn_array_len(errors); i++) {
-    const sfn_value *x = sfn_array_at(errors, i);
-    const char *n;
-    if (sfn_type_of(x) != SFN_STRING) continue;
-    n = sfn_str(x);
-    if (strcmp(n, "States.ALL") == 0 || strcmp(n, name) == 0) return 1;
-    if (strcmp(n, "States.TaskFailed") == 0 && strcmp(name, "States.Timeout") != 0) return 1;
-  }
-  return 0;
-}
-
-/* Delay before retry number `n` (1-based) of retrier r, in ms. */
-static int64_t retry_delay(sfn_exec *e, const sfn_retrier *r, int64_t n) {
-  double d = r->interval_s * pow(r->backoff, (double)(n - 1));
-  if (r->max_delay_s > 0 && d > (double)r->max_delay_s) d = (double)r->max_delay_s;
-  if (d > 31622400.0 * 10) d = 31622400.0 * 10;
-  if (r->jitter_full) d = d * ((double)(sfn_eval_random(&e->env) >> 11) / 9007199254740992.0);
-  return (int64_t)llround(d * 1000.0);
-}
-
-/*
- * An error in the current state: retry it, catch it, or fail the execution.
- * States.Runtime errors are never retried or caught (as on AWS).  Steals
- * error and cause.
- */
-static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
-  const sfn_state *s = &f->m->states[f->state];
-  const char *name = error ? sfn_str(error) : "";
-  size_t i;
-  if (e->status != SFN_EXEC_RUNNING || strcmp(name, "States.Runtime") == 0 || (!s->nretry && !s->ncatch)) {
-    fail_execution(e, f, error, cause);
-    return;
-  }
-  for (i = 0; i < s->nretry; i++) {
-    const sfn_retrier *r = &s->retry[i];
-    if (!error_matches(r->errors, name)) continue;
-    if (f->retry_attempts[i] < r->max_attempts) {
-      f->retry_attempts[i]++;
-      f->retry_count++;
-      f->wake = e->now + retry_delay(e, r, f->retry_attempts[i]);
-      f->phase = PH_RETRY;
-      sfn_decref(error);
-      sfn_decref(cause);
+    default:
+      sfn_decref(eff);
       return;
-    }
-    break; /* the matching retrier is exhausted: on to Catch */
   }
-  for (i = 0; i < s->ncatch; i++) {
-    const sfn_catcher *c = &s->catches[i];
-    sfn_value *eo, *out = NULL;
-    sfn_error err = {{0}, NULL, 0, 0};
-    if (!error_matches(c->errors, name)) continue;
-    eo = sfn_object_new(2);
-    if (!eo || sfn_object_sets(eo, "Error", error ? sfn_incref(error) : sfn_cstring("")) != SFN_OK ||
-        sfn_object_sets(eo, "Cause", cause ? sfn_incref(cause) : sfn_cstring("")) != SFN_OK) {
-      sfn_decref(eo);
-      e->oom = 1;
-      fail_execution(e, f, error, cause);
-      return;
-    }
-    if (c->result_path.mode == SFN_FIELD_NULL) {
-      out = sfn_incref(f->input);
-    } else if (c->result_path.mode == SFN_FIELD_ABSENT) {
-      out = sfn_incref(eo);
-    } else if (sfn_path_set(c->result_path.path, f->input, eo, &out, &err) != SFN_OK) {
-      sfn_decref(eo);
-      sfn_decref(error);
-      sfn_decref(cause);
-      fail_execution(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
-                     err.message ? sfn_cstring(err.message) : NULL);
-      sfn_error_clear(&err);
-      return;
-    }
-    sfn_decref(eo);
-    sfn_decref(error);
-    sfn_decref(cause);
-    e->status = SFN_EXEC_RUNNING;
-    exit_state(e, f, out, c->next);
-    return;
-  }
-  fail_execution(e, f, error, cause);
 }
 
 static void wake_wait(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *out = apply_path(e, f, &s->output_path, f->eff);
   if (out) exit_state(e, f, out, s->next);
+}
+
+/* A task's TimeoutSeconds or HeartbeatSeconds ran out: States.Timeout (as
+ * AWS reports both). */
+static void task_timed_out(sfn_exec *e, frame *f) {
+  const sfn_state *s = &f->m->states[f->state];
+  sfn_value *ev = sfn_cstring("States.Timeout");
+  if (!ev) e->oom = 1;
+  f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
+                         f->last_event, s, NULL, ev, NULL);
+  slot_release(e, f);
+  clear_wait(f);
+  f->task_deadline = f->hb_deadline = -1;
+  f->phase = PH_ENTER; /* until raise_error decides */
+  raise_error(e, f, ev, NULL);
+}
+
+/* The STANDARD history quota: 25,000 events. */
+static int history_full(sfn_exec *e) {
+  return !e->express && e->next_id >= STANDARD_HISTORY_LIMIT;
+}
+
+static void fail_history_full(sfn_exec *e) {
+  sfn_value *error = sfn_cstring("States.Runtime");
+  sfn_value *cause = sfn_cstring("The execution reached the maximum number of history events (25000).");
+  sfn_decref(e->error);
+  sfn_decref(e->cause);
+  e->error = error;
+  e->cause = cause;
+  e->record = 0; /* the failure event itself would exceed the quota */
+  finish(e, SFN_EXEC_FAILED);
+}
+
+/* Run frame f as far as it goes now, then file it. */
+static void step(sfn_exec *e, frame *f) {
+  while (e->status == SFN_EXEC_RUNNING && !e->oom) {
+    if (history_full(e)) {
+      fail_history_full(e);
+      return;
+    }
+    if (f->phase == PH_ENTER)
+      enter_state(e, f);
+    else if (f->phase == PH_CHILDREN) {
+      pump(e, f);
+      if (f->phase == PH_CHILDREN) break;
+    } else
+      break;
+  }
+  if (f->phase != PH_DONE) place(e, f);
+}
+
+/* A frame's deadline came: timer, retry or task timeout. */
+static void fire(sfn_exec *e, frame *f) {
+  heap_remove(e, f);
+  switch (f->phase) {
+    case PH_TIMER: wake_wait(e, f); break;
+    case PH_RETRY:
+      f->attempt++;
+      run_state(e, f);
+      break;
+    case PH_TASK_QUEUED:
+    case PH_TASK_RUNNING:
+    case PH_TASK_CALLBACK: queue_remove(e, f); task_timed_out(e, f); break;
+    default: break;
+  }
+  step(e, f);
 }
 
 /* ---- public API ---- */
@@ -830,6 +1378,7 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   e->env.random_ud = cfg->random_ud;
   e->env.rng_state = cfg->seed;
   e->input = sfn_incref(input);
+  if (cfg->input_text && !(e->input_text = sfn_string(cfg->input_text, cfg->input_len))) goto oom;
   e->name = sfn_cstring(cfg->execution_name);
   e->sm_name = sfn_cstring(cfg->state_machine_name);
   e->region = sfn_cstring(cfg->region ? cfg->region : "us-east-1");
@@ -868,11 +1417,9 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   e->ctx_state_machine = cs;
   ce = cs = NULL;
   record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
-  e->main.m = m;
-  e->main.state = m->start;
-  e->main.input = sfn_incref(input);
-  e->main.phase = PH_ENTER;
-  e->main.last_event = 0;
+  e->root = frame_new(e, m, input, NULL, 0);
+  if (!e->root) goto oom;
+  ready_push(e, e->root);
   if (e->oom) goto oom;
   return e;
 oom:
@@ -892,10 +1439,14 @@ void sfn_exec_free(sfn_exec *e) {
     sfn_decref(e->ev[i].cause);
   }
   sfn_free(e->ev);
-  sfn_free(e->main.retry_attempts);
-  sfn_decref(e->main.input);
-  clear_wait(&e->main);
+  reap(e);
+  frame_free(e, e->root);
+  reap(e);
+  sfn_free(e->ready);
+  sfn_free(e->heap);
+  sfn_free(e->slots);
   sfn_decref(e->input);
+  sfn_decref(e->input_text);
   sfn_decref(e->output);
   sfn_decref(e->error);
   sfn_decref(e->cause);
@@ -910,66 +1461,42 @@ void sfn_exec_free(sfn_exec *e) {
   sfn_free(e);
 }
 
-/* The earlier of a running task's timeout and heartbeat deadline, or -1. */
-static int64_t task_deadline(const frame *f) {
-  int64_t d = f->task_deadline;
-  if (f->hb_deadline >= 0 && (d < 0 || f->hb_deadline < d)) d = f->hb_deadline;
-  return d;
-}
-
-static ev_type task_event(const sfn_state *s, ev_type generic, ev_type lambda, ev_type activity) {
-  return s->task_kind == SFN_TASK_LAMBDA_FN ? lambda : s->task_kind == SFN_TASK_ACTIVITY ? activity : generic;
-}
-
-/* A task's TimeoutSeconds or HeartbeatSeconds ran out: States.Timeout (as
- * AWS reports both). */
-static void task_timed_out(sfn_exec *e, frame *f) {
-  const sfn_state *s = &f->m->states[f->state];
-  sfn_value *ev = sfn_cstring("States.Timeout");
-  if (!ev) e->oom = 1;
-  f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
-                         f->last_event, s, NULL, ev, NULL);
-  clear_wait(f);
-  f->task_deadline = f->hb_deadline = -1;
-  raise_error(e, f, ev, NULL);
-}
-
 static void time_out(sfn_exec *e) {
   e->now = e->deadline;
   sfn_decref(e->error);
   sfn_decref(e->cause);
   e->error = sfn_cstring("States.Timeout");
   e->cause = NULL;
-  record(e, EV_EXECUTION_TIMED_OUT, e->main.last_event, NULL, NULL, e->error, NULL);
-  clear_wait(&e->main);
+  record(e, EV_EXECUTION_TIMED_OUT, e->root->last_event, NULL, NULL, e->error, NULL);
   finish(e, SFN_EXEC_TIMED_OUT);
 }
 
 int sfn_exec_run(sfn_exec *e, int64_t now) {
-  frame *f = &e->main;
   if (now > e->now) e->now = now;
   while (e->status == SFN_EXEC_RUNNING && !e->oom) {
-    if (e->deadline >= 0 && e->now >= e->deadline) {
-      time_out(e);
-      break;
+    reap(e);
+    if (e->nready) {
+      frame *f = e->ready[--e->nready];
+      f->in_ready = 0;
+      step(e, f);
+      continue;
     }
-    if (f->phase == PH_ENTER) {
-      enter_state(e, f);
-    } else if (f->phase == PH_TIMER) {
-      if (f->wake > e->now) break;
-      wake_wait(e, f);
-    } else if (f->phase == PH_RETRY) {
-      if (f->wake > e->now) break;
-      f->attempt++;
-      run_state(e, f);
-    } else if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK) {
-      int64_t d = task_deadline(f);
-      if (d < 0 || d > e->now) break;
-      task_timed_out(e, f);
-    } else {
-      break;
+    if (e->nheap) {
+      frame *f = e->heap[0];
+      int64_t d = frame_deadline(f);
+      if (e->deadline >= 0 && e->deadline <= d && e->deadline <= e->now) {
+        time_out(e);
+        break;
+      }
+      if (d <= e->now) {
+        fire(e, f);
+        continue;
+      }
     }
+    if (e->deadline >= 0 && e->now >= e->deadline) time_out(e);
+    break;
   }
+  reap(e);
   return e->oom ? SFN_ERR : SFN_OK;
 }
 
@@ -983,15 +1510,15 @@ const char *sfn_exec_status_name(sfn_exec_status s) {
 int64_t sfn_exec_wake_time(const sfn_exec *e) {
   int64_t w = -1;
   if (e->status != SFN_EXEC_RUNNING) return -1;
-  if (e->main.phase == PH_TIMER || e->main.phase == PH_RETRY) w = e->main.wake;
-  if (e->main.phase >= PH_TASK_QUEUED && e->main.phase <= PH_TASK_CALLBACK) w = task_deadline(&e->main);
+  if (e->nheap) w = frame_deadline(e->heap[0]);
   if (e->deadline >= 0 && (w < 0 || e->deadline < w)) w = e->deadline;
   return w;
 }
 
 int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
-  frame *f = &e->main;
-  if (e->status != SFN_EXEC_RUNNING || f->phase != PH_TASK_QUEUED) return SFN_NOTFOUND;
+  frame *f = e->queue_head;
+  if (e->status != SFN_EXEC_RUNNING || !f) return SFN_NOTFOUND;
+  queue_remove(e, f);
   f->phase = PH_TASK_RUNNING;
   out->id = f->task_id;
   out->state = &f->m->states[f->state];
@@ -1002,33 +1529,42 @@ int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
 }
 
 static frame *task_frame(sfn_exec *e, uint64_t id) {
-  frame *f = &e->main;
+  frame *f;
   if (e->status != SFN_EXEC_RUNNING) return NULL;
-  if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->task_id == id) return f;
+  f = slot_frame(e, id);
+  if (f && f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->task_id == id) return f;
   return NULL;
 }
 
-/* The frame waiting on a callback token, or NULL. */
+/* The frame waiting on a callback token, or NULL.  The token ends with its task id. */
 static frame *token_frame(sfn_exec *e, const char *token) {
-  frame *f = &e->main;
-  if (e->status != SFN_EXEC_RUNNING || !token) return NULL;
-  if (f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->token &&
-      f->m->states[f->state].wait_for_token && strcmp(sfn_str(f->token), token) == 0)
-    return f;
-  return NULL;
+  uint64_t id = 0;
+  size_t i, len = token ? strlen(token) : 0;
+  frame *f;
+  if (len != 64) return NULL;
+  for (i = 48; i < 64; i++) {
+    char c = token[i];
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (d < 0) return NULL;
+    id = (id << 4) | (uint64_t)d;
+  }
+  f = task_frame(e, id);
+  if (!f || !f->token || !f->m->states[f->state].wait_for_token || strcmp(sfn_str(f->token), token) != 0)
+    return NULL;
+  return f;
 }
 
-/* Move the clock; a deadline that passed fires first.  0 when still running. */
+/* Move the clock; deadlines that passed fire first.  Non-zero when ended. */
 static int advance_to(sfn_exec *e, int64_t now) {
-  if (now > e->now) {
-    sfn_exec_run(e, now);
-  }
+  if (now > e->now) sfn_exec_run(e, now);
   return e->status != SFN_EXEC_RUNNING;
 }
 
 static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
   const sfn_state *s = &f->m->states[f->state];
   ev_type t = task_event(s, EV_TASK_SUCCEEDED, EV_LAMBDA_SUCCEEDED, EV_ACTIVITY_SUCCEEDED);
+  queue_remove(e, f);
+  slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
   if (over_limit(output)) {
     sfn_value *ev, *cv;
@@ -1042,12 +1578,13 @@ static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
     f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
     clear_wait(f);
+    f->phase = PH_ENTER;
     raise_error(e, f, ev, cv);
-    return sfn_exec_run(e, e->now);
+  } else {
+    f->last_event = record(e, t, f->last_event, s, output, NULL, NULL);
+    complete_with_result(e, f, output);
   }
-  f->last_event = record(e, t, f->last_event, s, output, NULL, NULL);
-  f->phase = PH_ENTER; /* placeholder until complete_with_result moves on */
-  complete_with_result(e, f, output);
+  step(e, f);
   return sfn_exec_run(e, e->now);
 }
 
@@ -1057,6 +1594,8 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *ev = error ? sfn_cstring(error) : NULL, *cv = cause ? sfn_cstring(cause) : NULL;
   int timed_out = error && (strcmp(error, "States.Timeout") == 0 || strcmp(error, "States.HeartbeatTimeout") == 0);
+  queue_remove(e, f);
+  slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
   if ((error && !ev) || (cause && !cv)) e->oom = 1;
   if (timed_out)
@@ -1066,7 +1605,9 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
     f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
   clear_wait(f);
+  f->phase = PH_ENTER;
   raise_error(e, f, ev, cv);
+  step(e, f);
   return sfn_exec_run(e, e->now);
 }
 
@@ -1092,6 +1633,7 @@ int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
   if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
   s = &f->m->states[f->state];
   f->last_event = record(e, EV_TASK_SUBMITTED, f->last_event, s, output, NULL, NULL);
+  queue_remove(e, f);
   f->phase = PH_TASK_CALLBACK;
   return e->oom ? SFN_ERR : SFN_OK;
 }
@@ -1118,6 +1660,7 @@ int sfn_exec_send_heartbeat(sfn_exec *e, const char *token, int64_t now) {
   if (advance_to(e, now) || token_frame(e, token) != f) return SFN_NOTFOUND;
   s = &f->m->states[f->state];
   if (f->hb_deadline >= 0) f->hb_deadline = e->now + s->heartbeat_s * 1000;
+  place(e, f);
   return SFN_OK;
 }
 
@@ -1128,8 +1671,7 @@ int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now
   sfn_decref(e->cause);
   e->error = error ? sfn_cstring(error) : NULL;
   e->cause = cause ? sfn_cstring(cause) : NULL;
-  record(e, EV_EXECUTION_ABORTED, e->main.last_event, NULL, NULL, e->error, e->cause);
-  clear_wait(&e->main);
+  record(e, EV_EXECUTION_ABORTED, e->root->last_event, NULL, NULL, e->error, e->cause);
   finish(e, SFN_EXEC_ABORTED);
   return SFN_OK;
 }
@@ -1138,206 +1680,3 @@ sfn_value *sfn_exec_output(const sfn_exec *e) { return e->status == SFN_EXEC_SUC
 sfn_value *sfn_exec_error(const sfn_exec *e) { return e->error; }
 sfn_value *sfn_exec_cause(const sfn_exec *e) { return e->cause; }
 size_t sfn_exec_event_count(const sfn_exec *e) { return e->nev; }
-
-/* ---- API shapes ---- */
-
-static int set_json(sfn_value *o, const char *key, const sfn_value *v) {
-  size_t len;
-  char *txt = sfn_json_encode(v, &len, NULL);
-  sfn_value *s;
-  if (!txt) return SFN_ERR;
-  s = sfn_string(txt, len);
-  sfn_free(txt);
-  return sfn_object_sets(o, key, s);
-}
-
-static int set_details(sfn_value *o, const char *key) {
-  sfn_value *d = sfn_object_new(1);
-  if (!d) return SFN_ERR;
-  if (sfn_object_sets(d, "truncated", sfn_false()) != SFN_OK) return SFN_ERR;
-  return sfn_object_sets(o, key, d);
-}
-
-static double seconds(int64_t ms) { return (double)ms / 1000.0; }
-
-sfn_value *sfn_exec_describe(const sfn_exec *e) {
-  sfn_value *o = sfn_object_new(12);
-  int rc = SFN_OK;
-  if (!o) return NULL;
-  rc |= sfn_object_sets(o, "executionArn", sfn_incref(e->exec_arn));
-  rc |= sfn_object_sets(o, "stateMachineArn", sfn_incref(e->sm_arn));
-  rc |= sfn_object_sets(o, "name", sfn_incref(e->name));
-  rc |= sfn_object_sets(o, "status", sfn_cstring(sfn_exec_status_name(e->status)));
-  rc |= sfn_object_sets(o, "startDate", sfn_double(seconds(e->start_ms)));
-  if (e->status != SFN_EXEC_RUNNING) rc |= sfn_object_sets(o, "stopDate", sfn_double(seconds(e->stop_ms)));
-  rc |= set_json(o, "input", e->input);
-  rc |= set_details(o, "inputDetails");
-  if (e->status == SFN_EXEC_SUCCEEDED && e->output) {
-    rc |= set_json(o, "output", e->output);
-    rc |= set_details(o, "outputDetails");
-  }
-  if (e->status != SFN_EXEC_TIMED_OUT) { /* AWS describes a timed-out execution without error */
-    if (e->error) rc |= sfn_object_sets(o, "error", sfn_incref(e->error));
-    if (e->cause) rc |= sfn_object_sets(o, "cause", sfn_incref(e->cause));
-  }
-  rc |= sfn_object_sets(o, "redriveCount", sfn_int(0));
-  if (rc != SFN_OK) {
-    sfn_decref(o);
-    return NULL;
-  }
-  return o;
-}
-
-static const char *event_type_name(const event *v, char *buf, size_t n) {
-  static const char *const fixed[] = {
-      "ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut",
-      "ExecutionAborted", NULL, NULL, "TaskScheduled", "TaskStarted", "TaskSucceeded",
-      "TaskFailed", "LambdaFunctionScheduled", "LambdaFunctionStarted",
-      "LambdaFunctionSucceeded", "LambdaFunctionFailed", "ActivityScheduled", "ActivityStarted",
-      "ActivitySucceeded", "ActivityFailed", "TaskSubmitted", "TaskTimedOut",
-      "LambdaFunctionTimedOut", "ActivityTimedOut"};
-  if (v->type == EV_STATE_ENTERED || v->type == EV_STATE_EXITED) {
-    snprintf(buf, n, "%sState%s", state_type_names[type_event(v->state)],
-             v->type == EV_STATE_ENTERED ? "Entered" : "Exited");
-    return buf;
-  }
-  return fixed[v->type];
-}
-
-static int add_resource(sfn_value *d, const sfn_state *s, const sfn_exec *e) {
-  int rc = SFN_OK;
-  if (s->task_kind == SFN_TASK_SERVICE) {
-    rc |= sfn_object_sets(d, "resourceType", sfn_incref(s->resource_type));
-    rc |= sfn_object_sets(d, "resource", sfn_incref(s->resource_name));
-  } else {
-    rc |= sfn_object_sets(d, "resourceType", sfn_cstring("generic"));
-    rc |= sfn_object_sets(d, "resource", sfn_incref(s->resource));
-  }
-  (void)e;
-  return rc;
-}
-
-static int add_error_cause(sfn_value *d, const event *v) {
-  int rc = SFN_OK;
-  if (v->error) rc |= sfn_object_sets(d, "error", sfn_incref(v->error));
-  if (v->cause) rc |= sfn_object_sets(d, "cause", sfn_incref(v->cause));
-  return rc;
-}
-
-sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
-  const event *v = &e->ev[i];
-  char tbuf[64];
-  const char *tname = event_type_name(v, tbuf, sizeof tbuf);
-  sfn_value *o = sfn_object_new(5), *d = NULL;
-  const char *dkey = NULL;
-  int rc = SFN_OK;
-  if (!o) return NULL;
-  rc |= sfn_object_sets(o, "timestamp", sfn_double(seconds(v->ts)));
-  rc |= sfn_object_sets(o, "type", sfn_cstring(tname));
-  rc |= sfn_object_sets(o, "id", sfn_int(v->id));
-  rc |= sfn_object_sets(o, "previousEventId", sfn_int(v->prev));
-  d = sfn_object_new(4);
-  if (!d) goto fail;
-  switch ((ev_type)v->type) {
-    case EV_EXECUTION_STARTED:
-      dkey = "executionStartedEventDetails";
-      rc |= set_json(d, "input", v->payload);
-      rc |= set_details(d, "inputDetails");
-      rc |= sfn_object_sets(d, "roleArn", sfn_incref(e->role_arn));
-      break;
-    case EV_EXECUTION_SUCCEEDED:
-      dkey = "executionSucceededEventDetails";
-      rc |= set_json(d, "output", v->payload);
-      rc |= set_details(d, "outputDetails");
-      break;
-    case EV_EXECUTION_FAILED: dkey = "executionFailedEventDetails"; rc |= add_error_cause(d, v); break;
-    case EV_EXECUTION_TIMED_OUT: dkey = "executionTimedOutEventDetails"; rc |= add_error_cause(d, v); break;
-    case EV_EXECUTION_ABORTED: dkey = "executionAbortedEventDetails"; rc |= add_error_cause(d, v); break;
-    case EV_STATE_ENTERED:
-      dkey = "stateEnteredEventDetails";
-      rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
-      rc |= set_json(d, "input", v->payload);
-      rc |= set_details(d, "inputDetails");
-      break;
-    case EV_STATE_EXITED:
-      dkey = "stateExitedEventDetails";
-      rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
-      rc |= set_json(d, "output", v->payload);
-      rc |= set_details(d, "outputDetails");
-      break;
-    case EV_TASK_SCHEDULED:
-      dkey = "taskScheduledEventDetails";
-      rc |= add_resource(d, v->state, e);
-      rc |= sfn_object_sets(d, "region", sfn_incref(e->region));
-      rc |= set_json(d, "parameters", v->payload);
-      if (v->timeout_s) rc |= sfn_object_sets(d, "timeoutInSeconds", sfn_int(v->timeout_s));
-      if (v->heartbeat_s) rc |= sfn_object_sets(d, "heartbeatInSeconds", sfn_int(v->heartbeat_s));
-      break;
-    case EV_TASK_STARTED: dkey = "taskStartedEventDetails"; rc |= add_resource(d, v->state, e); break;
-    case EV_TASK_SUCCEEDED:
-      dkey = "taskSucceededEventDetails";
-      rc |= add_resource(d, v->state, e);
-      rc |= set_json(d, "output", v->payload);
-      rc |= set_details(d, "outputDetails");
-      break;
-    case EV_TASK_FAILED:
-      dkey = "taskFailedEventDetails";
-      rc |= add_resource(d, v->state, e);
-      rc |= add_error_cause(d, v);
-      break;
-    case EV_LAMBDA_SCHEDULED:
-    case EV_ACTIVITY_SCHEDULED:
-      dkey = v->type == EV_LAMBDA_SCHEDULED ? "lambdaFunctionScheduledEventDetails"
-                                            : "activityScheduledEventDetails";
-      rc |= sfn_object_sets(d, "resource", sfn_incref(v->state->resource));
-      rc |= set_json(d, "input", v->payload);
-      rc |= set_details(d, "inputDetails");
-      if (v->timeout_s) rc |= sfn_object_sets(d, "timeoutInSeconds", sfn_int(v->timeout_s));
-      if (v->heartbeat_s && v->type == EV_ACTIVITY_SCHEDULED)
-        rc |= sfn_object_sets(d, "heartbeatInSeconds", sfn_int(v->heartbeat_s));
-      break;
-    case EV_ACTIVITY_STARTED:
-      dkey = "activityStartedEventDetails";
-      rc |= sfn_object_sets(d, "workerName", sfn_cstring("sfn"));
-      break;
-    case EV_LAMBDA_SUCCEEDED:
-    case EV_ACTIVITY_SUCCEEDED:
-      dkey = v->type == EV_LAMBDA_SUCCEEDED ? "lambdaFunctionSucceededEventDetails"
-                                            : "activitySucceededEventDetails";
-      rc |= set_json(d, "output", v->payload);
-      rc |= set_details(d, "outputDetails");
-      break;
-    case EV_TASK_SUBMITTED:
-      dkey = "taskSubmittedEventDetails";
-      rc |= add_resource(d, v->state, e);
-      rc |= set_json(d, "output", v->payload);
-      rc |= set_details(d, "outputDetails");
-      break;
-    case EV_TASK_TIMED_OUT:
-      dkey = "taskTimedOutEventDetails";
-      rc |= add_resource(d, v->state, e);
-      rc |= add_error_cause(d, v);
-      break;
-    case EV_LAMBDA_TIMED_OUT:
-    case EV_ACTIVITY_TIMED_OUT:
-      dkey = v->type == EV_LAMBDA_TIMED_OUT ? "lambdaFunctionTimedOutEventDetails" : "activityTimedOutEventDetails";
-      rc |= add_error_cause(d, v);
-      break;
-    case EV_LAMBDA_FAILED:
-    case EV_ACTIVITY_FAILED:
-      dkey = v->type == EV_LAMBDA_FAILED ? "lambdaFunctionFailedEventDetails" : "activityFailedEventDetails";
-      rc |= add_error_cause(d, v);
-      break;
-    default: break;
-  }
-  if (dkey) {
-    rc |= sfn_object_sets(o, dkey, d);
-    d = NULL;
-  }
-  sfn_decref(d);
-  if (rc != SFN_OK) goto fail;
-  return o;
-fail:
-  sfn_decref(o);
-  return NULL;
-}

@@ -32,6 +32,8 @@ typedef struct sfn_exec_config {
   int express;                    /* EXPRESS state machine */
   int64_t start_ms;               /* start time */
   int record_history;             /* keep history events */
+  const char *input_text;         /* the input as the caller wrote it (optional): AWS echoes it */
+  size_t input_len;
   uint64_t (*random)(void *ud);   /* random source (task tokens, UUID, MathRandom) */
   void *random_ud;
   uint64_t seed;                  /* seed for the built-in generator when random is NULL */

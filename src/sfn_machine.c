@@ -160,6 +160,8 @@ static int check_supported(compiler *c, const sfn_value *st) {
   return SFN_OK;
 }
 
+static sfn_machine *compile_machine(compiler *c, sfn_value *def);
+
 /* Does any string inside v mention the context object? */
 static int mentions_context(const sfn_value *v) {
   size_t i;
@@ -314,9 +316,48 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
         compile_dyn(c, st, "Cause", "CausePath", &s->fail_cause) != SFN_OK)
       return SFN_ERR;
   } else if (strcmp(t, "Parallel") == 0) {
-    return unsupported(c, "The Parallel state");
+    size_t i;
+    s->type = SFN_STATE_PARALLEL;
+    v = field(st, "Branches");
+    if (!v || sfn_type_of(v) != SFN_ARRAY || !sfn_array_len(v))
+      return invalid(c, "Invalid State Machine Definition: %s missing in state '%s'", "Branches");
+    s->branches = sfn_malloc(sfn_array_len(v) * sizeof(sfn_machine *));
+    if (!s->branches) return sfn_error_oom(c->err);
+    for (i = 0; i < sfn_array_len(v); i++) {
+      const char *where = c->where;
+      sfn_machine *b = compile_machine(c, sfn_array_at(v, i));
+      c->where = where;
+      if (!b) return SFN_ERR;
+      s->branches[s->nbranches++] = b;
+    }
   } else if (strcmp(t, "Map") == 0) {
-    return unsupported(c, "The Map state");
+    sfn_value *proc = field(st, "ItemProcessor"), *cfg, *mode;
+    const char *where = c->where;
+    s->type = SFN_STATE_MAP;
+    if (!proc) proc = field(st, "Iterator");
+    if (!proc || sfn_type_of(proc) != SFN_OBJECT)
+      return invalid(c, "Invalid State Machine Definition: %s missing in state '%s'", "ItemProcessor");
+    cfg = field(proc, "ProcessorConfig");
+    mode = cfg && sfn_type_of(cfg) == SFN_OBJECT ? field(cfg, "Mode") : NULL;
+    if (mode && sfn_type_of(mode) == SFN_STRING && strcmp(sfn_str(mode), "DISTRIBUTED") == 0)
+      return unsupported(c, "A distributed Map (ProcessorConfig Mode DISTRIBUTED)");
+    if (field(st, "ItemReader")) return unsupported(c, "The field 'ItemReader'");
+    if (field(st, "ItemBatcher")) return unsupported(c, "The field 'ItemBatcher'");
+    if (field(st, "ResultWriter")) return unsupported(c, "The field 'ResultWriter'");
+    /* For Map, Parameters is the older name of ItemSelector (per item). */
+    sfn_template_free(s->parameters);
+    s->parameters = NULL;
+    if (compile_template(c, st, field(st, "ItemSelector") ? "ItemSelector" : "Parameters", &s->item_selector) != SFN_OK ||
+        compile_path(c, st, "ItemsPath", SFN_PATH_REFERENCE, &s->items_path) != SFN_OK)
+      return SFN_ERR;
+    get_int(field(st, "MaxConcurrency"), &s->max_concurrency);
+    if (s->max_concurrency < 0) s->max_concurrency = 0;
+    if ((v = field(st, "MaxConcurrencyPath")) != NULL && sfn_type_of(v) == SFN_STRING &&
+        !(s->max_concurrency_path = sfn_path_compile(sfn_str(v), sfn_strlen(v), SFN_PATH_REFERENCE, c->err)))
+      return SFN_ERR;
+    s->processor = compile_machine(c, proc);
+    c->where = where;
+    if (!s->processor) return SFN_ERR;
   } else {
     return invalid(c, "Invalid State Machine Definition: unknown Type '%s' in state '%s'", t);
   }
@@ -333,6 +374,12 @@ static void free_dyn(sfn_dyn_string *d) {
 
 static void free_state(sfn_state *s) {
   size_t i;
+  for (i = 0; i < s->nbranches; i++) sfn_machine_free(s->branches[i]);
+  sfn_free(s->branches);
+  sfn_machine_free(s->processor);
+  sfn_path_free(s->items_path.path);
+  sfn_template_free(s->item_selector);
+  sfn_path_free(s->max_concurrency_path);
   for (i = 0; i < s->ncatch; i++) sfn_path_free(s->catches[i].result_path.path);
   sfn_free(s->catches);
   sfn_free(s->retry);

@@ -107,6 +107,17 @@ typedef struct sfn_state {
 
   /* Fail */
   sfn_dyn_string fail_error, fail_cause;
+
+  /* Parallel */
+  sfn_machine **branches;
+  size_t nbranches;
+
+  /* Map (inline) */
+  sfn_machine *processor;       /* ItemProcessor / Iterator */
+  sfn_opt_path items_path;      /* ItemsPath (default `$`) */
+  sfn_template *item_selector;  /* ItemSelector, or the older Parameters */
+  int64_t max_concurrency;      /* MaxConcurrency, 0 = no limit */
+  sfn_path *max_concurrency_path;
 } sfn_state;
 
 struct sfn_machine {

@@ -1,0 +1,167 @@
+/*
+ * sfn_exec_int.h: the inside of an execution, shared by sfn_exec.c (running
+ * it) and sfn_history.c (describing it in the API's shapes).  Not a public
+ * header.
+ *
+ * An execution is a tree of frames: the root runs the machine; a Parallel
+ * or Map state fans out into child frames (branches, iterations), each
+ * running a sub-machine.  A frame is always in one phase; frames that wait
+ * on time sit in a binary heap keyed by their next deadline, frames whose
+ * task the host must run sit in a FIFO, and frames ready to move sit on a
+ * LIFO stack (so a child started by a fan-out runs before its siblings
+ * start, as AWS orders the events of synchronous iterations).
+ */
+#ifndef SFN_EXEC_INT_H
+#define SFN_EXEC_INT_H
+
+#include "sfn_exec.h"
+
+typedef enum ev_type {
+  EV_EXECUTION_STARTED,
+  EV_EXECUTION_SUCCEEDED,
+  EV_EXECUTION_FAILED,
+  EV_EXECUTION_TIMED_OUT,
+  EV_EXECUTION_ABORTED,
+  EV_STATE_ENTERED, /* <Type>StateEntered */
+  EV_STATE_EXITED,  /* <Type>StateExited */
+  EV_TASK_SCHEDULED,
+  EV_TASK_STARTED,
+  EV_TASK_SUCCEEDED,
+  EV_TASK_FAILED,
+  EV_LAMBDA_SCHEDULED,
+  EV_LAMBDA_STARTED,
+  EV_LAMBDA_SUCCEEDED,
+  EV_LAMBDA_FAILED,
+  EV_ACTIVITY_SCHEDULED,
+  EV_ACTIVITY_STARTED,
+  EV_ACTIVITY_SUCCEEDED,
+  EV_ACTIVITY_FAILED,
+  EV_TASK_SUBMITTED,
+  EV_TASK_TIMED_OUT,
+  EV_LAMBDA_TIMED_OUT,
+  EV_ACTIVITY_TIMED_OUT,
+  EV_PARALLEL_STARTED,
+  EV_PARALLEL_SUCCEEDED,
+  EV_PARALLEL_FAILED,
+  EV_MAP_STARTED, /* details: length */
+  EV_MAP_SUCCEEDED,
+  EV_MAP_FAILED,
+  EV_MAP_ITERATION_STARTED, /* details: index, name */
+  EV_MAP_ITERATION_SUCCEEDED,
+  EV_MAP_ITERATION_FAILED,
+  EV_MAP_ITERATION_ABORTED,
+  EV_STATE_ABORTED /* <Type>StateAborted */
+} ev_type;
+
+/* One history event, compact: turned into the API's shape on demand. */
+typedef struct event {
+  int64_t ts;
+  uint32_t id, prev;
+  uint16_t type;
+  const sfn_state *state; /* the state it belongs to (name, type, resource) */
+  sfn_value *payload;     /* input / output / parameters */
+  sfn_value *error, *cause;
+  int64_t timeout_s, heartbeat_s; /* *Scheduled: the task's timeouts (0 = none) */
+  int64_t n;                      /* Map: length or iteration index */
+} event;
+
+enum {
+  PH_ENTER,         /* about to enter `state` */
+  PH_TIMER,         /* Wait state until `wake` */
+  PH_RETRY,         /* Retry backoff until `wake` */
+  PH_TASK_QUEUED,   /* task scheduled, not yet handed to the host */
+  PH_TASK_RUNNING,  /* task handed to the host */
+  PH_TASK_CALLBACK, /* callback task submitted, waiting on its token */
+  PH_CHILDREN,      /* Parallel/Map: waiting on child frames */
+  PH_DONE           /* finished (root: execution ended; child: reported) */
+};
+
+typedef struct frame frame;
+
+/* A Parallel or Map state's children. */
+typedef struct fanout {
+  int is_map;
+  size_t total;        /* branches or items */
+  size_t started, finished;
+  size_t running;
+  int64_t max_running; /* 0 = no limit */
+  sfn_value *items;    /* Map: the items (array) */
+  sfn_value *input;    /* the state's effective input (branch input; `$` of ItemSelector) */
+  sfn_value *results;  /* array of outputs, by index */
+  frame *children;     /* live children (doubly linked) */
+  uint32_t last;       /* previousEventId of the next iteration's MapIterationStarted */
+  uint32_t last_done;  /* id of the last MapIterationSucceeded */
+  int failed;
+  sfn_value *error, *cause; /* the first failure */
+} fanout;
+
+struct frame {
+  const sfn_machine *m;
+  long state;
+  sfn_value *input;   /* raw input of the current state */
+  sfn_value *eff;     /* effective input while waiting (Wait, Task) */
+  sfn_value *context; /* $$ of the current state, or NULL */
+  int phase;
+  int64_t wake;            /* PH_TIMER / PH_RETRY */
+  uint64_t task_id;
+  sfn_value *token;
+  uint32_t last_event;     /* previousEventId of this frame's next event */
+  uint32_t entered_event;
+  int64_t entered_ms;
+  int attempt;
+  int64_t task_deadline;   /* TimeoutSeconds of the running task, or -1 */
+  int64_t hb_deadline;     /* next heartbeat due, or -1 */
+  int retry_count;         /* $$.State.RetryCount */
+  int64_t *retry_attempts; /* per retrier of the current state */
+  size_t nretry_attempts;
+  fanout *fan;             /* PH_CHILDREN */
+  /* tree */
+  frame *parent;
+  size_t index;            /* branch / iteration index */
+  frame *sib_prev, *sib_next;
+  /* scheduling */
+  size_t heap_pos;         /* position in the timer heap + 1, or 0 */
+  int in_ready;
+  frame *qnext;            /* task FIFO link */
+  int queued;
+  uint32_t slot;           /* task slot + 1 while it has one, or 0 */
+};
+
+typedef struct task_slot {
+  frame *f;
+  uint32_t gen;
+  uint32_t next_free;
+} task_slot;
+
+struct sfn_exec {
+  const sfn_machine *m;
+  sfn_exec_status status;
+  int record;
+  int express;
+  int64_t now, start_ms, stop_ms;
+  int64_t deadline; /* machine TimeoutSeconds, or -1 */
+  uint32_t next_id;
+  event *ev;
+  size_t nev, cap;
+  sfn_value *input, *output, *error, *cause;
+  sfn_value *input_text; /* the input's original text, or NULL */
+  sfn_value *exec_arn, *sm_arn, *name, *sm_name, *role_arn, *region;
+  sfn_value *ctx_execution, *ctx_state_machine;
+  sfn_eval_env env;
+  frame *root;
+  /* scheduling */
+  frame **ready;
+  size_t nready, ready_cap;
+  frame **heap;
+  size_t nheap, heap_cap;
+  frame *queue_head, *queue_tail;
+  task_slot *slots;
+  uint32_t nslots, slots_cap, free_slot; /* free_slot: index + 1, 0 = none */
+  frame *dead;        /* ended children waiting to be freed (linked by qnext) */
+  size_t live_frames;
+  int oom;
+};
+
+extern const char *const sfn_exec_state_type_names[];
+
+#endif
