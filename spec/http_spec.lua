@@ -222,6 +222,42 @@ describe("sfn.http", function()
     end)
   end)
 
+  describe("the C layer (sfn.core.http_multi)", function()
+    local core = require "sfn.core"
+
+    it("raises on misuse without leaking the half-built request", function()
+      local m = core.http_multi()
+      assert.has_error(function() m:add{ url = "http://127.0.0.1:1/", headers = { {} } } end,
+        "sfn.http: header lines must be strings")
+      assert.has_error(function() m:add{ method = "GET" } end, "sfn.http: url is required")
+      assert.has_error(function() m:add{ url = "http://x/", connect_timeout = "1" } end,
+        "sfn.http: connect_timeout must be a number")
+      assert.has_error(function() m:add{ url = "http://x/", proxy = 1 } end,
+        "sfn.http: proxy must be a string or false")
+      collectgarbage(); collectgarbage()
+      assert.equal(0, m:running())
+    end)
+
+    it("cancels a running request, and frees one left running at exit", function()
+      server = test_server.start{ responses = { { hang = true }, { hang = true } } }
+      local m = core.http_multi()
+      local r = m:add{ url = server:url() }
+      assert.same({ nil, "Pending", "the request has not finished" }, { r:result() })
+      local _, done = m:perform()
+      assert.same({}, done)
+      assert.equal(1, m:running())
+      r:cancel()
+      assert.is_true(r:done())
+      assert.equal(0, m:running())
+      local ok, code, msg, retryable = r:result()
+      assert.same({ nil, "Cancelled", false }, { ok, code, retryable })
+      assert.equal("string", type(msg))
+      -- this one stays attached to its multi until the Lua state closes
+      _G.__sfn_http_left_running = m:add{ url = server:url() }
+      m:perform()
+    end)
+  end)
+
   describe("TLS", function()
     local tls
     setup(function() tls = test_server.start_tls() end)
