@@ -527,17 +527,36 @@ static int sort_headers(hentry *p, size_t n, const char *base) {
 
 /* ---- dates ---- */
 
+static void put2(char *p, int v) {
+  p[0] = (char)('0' + v / 10);
+  p[1] = (char)('0' + v % 10);
+}
+
 int sfn_sigv4_format_date(int64_t t, char buf[17]) {
-  char iso[32];
+  int64_t days, secs, z, era, doe, yoe, y, doy, mp;
+  int d, m;
   if (t < 0 || t > INT64_C(253402300799)) return SFN_ERR;
-  sfn_time_format(t * 1000, iso); /* YYYY-MM-DDThh:mm:ss.mmmZ */
-  memcpy(buf, iso, 4);
-  memcpy(buf + 4, iso + 5, 2);
-  memcpy(buf + 6, iso + 8, 2);
+  days = t / 86400;
+  secs = t % 86400;
+  /* civil from days (proleptic Gregorian, eras of 400 years from 0000-03-01) */
+  z = days + 719468;
+  era = z / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  y = yoe + era * 400;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  if (m <= 2) y++;
+  put2(buf, (int)(y / 100));
+  put2(buf + 2, (int)(y % 100));
+  put2(buf + 4, m);
+  put2(buf + 6, d);
   buf[8] = 'T';
-  memcpy(buf + 9, iso + 11, 2);
-  memcpy(buf + 11, iso + 14, 2);
-  memcpy(buf + 13, iso + 17, 2);
+  put2(buf + 9, (int)(secs / 3600));
+  put2(buf + 11, (int)(secs / 60 % 60));
+  put2(buf + 13, (int)(secs % 60));
   buf[15] = 'Z';
   buf[16] = '\0';
   return SFN_OK;
@@ -794,7 +813,7 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
 
   /* payload hash */
   if (p->payload_hash) {
-    snprintf(out->payload_hash, sizeof out->payload_hash, "%s", p->payload_hash);
+    memcpy(out->payload_hash, p->payload_hash, strlen(p->payload_hash) + 1); /* <= 64, checked */
   } else if (p->flags & SFN_SIGV4_UNSIGNED_PAYLOAD) {
     memcpy(out->payload_hash, UNSIGNED_PAYLOAD, sizeof UNSIGNED_PAYLOAD);
   } else {
@@ -803,7 +822,12 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
   }
 
   /* scope */
-  sfn_buf_printf(&tmp, "%s/%s/%s/aws4_request", date8, p->region, p->service);
+  sfn_buf_add(&tmp, date8, 8);
+  sfn_buf_addc(&tmp, '/');
+  sfn_buf_adds(&tmp, p->region);
+  sfn_buf_addc(&tmp, '/');
+  sfn_buf_adds(&tmp, p->service);
+  sfn_buf_adds(&tmp, "/aws4_request");
   out->credential_scope = sfn_buf_take(&tmp, NULL);
   if (!out->credential_scope) goto oom;
 
@@ -876,7 +900,12 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
 
   /* string to sign and signature */
   hex32(digest, hexd);
-  sfn_buf_printf(&tmp, ALGORITHM "\n%s\n%s\n%s", out->amz_date, out->credential_scope, hexd);
+  sfn_buf_adds(&tmp, ALGORITHM "\n");
+  sfn_buf_add(&tmp, out->amz_date, 16);
+  sfn_buf_addc(&tmp, '\n');
+  sfn_buf_adds(&tmp, out->credential_scope);
+  sfn_buf_addc(&tmp, '\n');
+  sfn_buf_add(&tmp, hexd, 64);
   if (tmp.oom) goto oom;
   if (signing_key(cache, h, p, date8, key) != SFN_OK) goto crypto;
   if (hmac(h, key, 32, tmp.data, tmp.len, digest) != SFN_OK) goto crypto;
@@ -905,8 +934,14 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
     out->query = sfn_buf_take(&tmp, NULL);
     if (!out->query) goto oom;
   } else {
-    sfn_buf_printf(&tmp, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-                   p->access_key_id, out->credential_scope, out->signed_headers, out->signature);
+    sfn_buf_adds(&tmp, ALGORITHM " Credential=");
+    sfn_buf_adds(&tmp, p->access_key_id);
+    sfn_buf_addc(&tmp, '/');
+    sfn_buf_adds(&tmp, out->credential_scope);
+    sfn_buf_adds(&tmp, ", SignedHeaders=");
+    sfn_buf_adds(&tmp, out->signed_headers);
+    sfn_buf_adds(&tmp, ", Signature=");
+    sfn_buf_add(&tmp, out->signature, 64);
     out->authorization = sfn_buf_take(&tmp, NULL);
     if (!out->authorization) goto oom;
   }
