@@ -454,6 +454,29 @@ describe("sfn.sigv4.verify", function()
       .. "of date from HTTP: '20231114' != '20231115', from '20231115T221320Z'.")
   end)
 
+  it("checks presigned URLs", function()
+    local r = assert(sigv4.sign{ method = "GET", url = "http://127.0.0.1:8083/p?z=1&a=%7E", region = "us-east-1",
+      service = "states", credentials = { access_key_id = "ASIA", secret_access_key = "S2", session_token = "TOK" },
+      time = T, presign = { expires = 60 } })
+    local target = r.url:match("^http://[^/]+(.*)$")
+    local function req(url, time) return { method = "GET", url = url, headers = { host = "127.0.0.1:8083" },
+      credentials = lookup, time = time or T + 30 } end
+    local info = assert(sigv4.verify(req(target)))
+    assert.is_true(info.presigned)
+    assert.are.equal("ASIA", info.access_key_id)
+    fails(req((target:gsub("z=1", "z=2"))), "InvalidSignatureException", "The request signature we calculated does "
+      .. "not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the "
+      .. "service documentation for details.")
+    fails(req(target, T + 61), "InvalidSignatureException",
+      "Signature expired: 20231114T221320Z is now earlier than 20231114T221321Z (20231114T221421Z - 60 sec.)")
+    fails(req((target:gsub("X%-Amz%-Security%-Token=TOK", "X-Amz-Security-Token=BAD"))), "UnrecognizedClientException",
+      "The security token included in the request is invalid.")
+    fails(req((target:gsub("&X%-Amz%-Expires=60", ""))), "IncompleteSignatureException", "AWS query-string parameters "
+      .. "must include 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-Date', "
+      .. "'X-Amz-SignedHeaders', and 'X-Amz-Expires'. Re-examine the query-string parameters.")
+    fails(req("/p?z=1"), "MissingAuthenticationTokenException", "Missing Authentication Token")
+  end)
+
   it("uses the query-protocol codes when asked", function()
     fails(incoming{ codes = "query", body = "x" }, "SignatureDoesNotMatch", "The request signature we calculated "
       .. "does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult "

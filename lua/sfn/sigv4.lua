@@ -32,7 +32,9 @@
 --     session_token = } | nil, region = nil | "us-east-1", service = nil | "states",
 --     time = now, max_skew = 300, codes = "json" | "query" }
 --   -- info = { access_key_id =, region =, service =, signed_headers = {...},
---   --          amz_date =, time =, credentials = <what the lookup returned> }
+--   --          amz_date =, time =, credentials = <what the lookup returned>, presigned = bool }
+--   -- A request without Authorization is checked as a presigned URL when its
+--   -- query has X-Amz-Algorithm (X-Amz-Expires counts from X-Amz-Date).
 --   -- err = { code =, message =, status =, retryable = false } with AWS's codes:
 --   -- MissingAuthenticationTokenException, IncompleteSignatureException,
 --   -- InvalidSignatureException (bad signature, scope, clock skew),
@@ -41,10 +43,11 @@
 --   -- InvalidClientTokenId, RequestTimeTooSkewed.
 local core = require "sfn.core"
 
-local type, pairs, ipairs, tostring, setmetatable, error = type, pairs, ipairs, tostring, setmetatable, error
+local type, pairs, ipairs, tostring, tonumber, setmetatable, error =
+  type, pairs, ipairs, tostring, tonumber, setmetatable, error
 local floor, abs = math.floor, math.abs
-local sfind, ssub, slower, sformat, sgsub, smatch = string.find, string.sub, string.lower, string.format,
-  string.gsub, string.match
+local ssub, slower, sformat, sgsub, smatch, schar = string.sub, string.lower, string.format, string.gsub,
+  string.match, string.char
 local concat = table.concat
 
 local sign_c = core.sigv4_sign
@@ -131,25 +134,15 @@ local function fmt_skew_message(amz_date, now, skew)
     format_date(now + skew) or "?", format_date(now) or "?", minutes)
 end
 
--- sigv4.verify(opts) -> info | nil, err
-function _M.verify(opts)
-  if type(opts) ~= "table" then error("sigv4.verify: expects a table of options", 2) end
-  if type(opts.credentials) ~= "function" then
-    error("sigv4.verify: credentials must be a function(access_key_id)", 2)
-  end
-  local codes = CODES[opts.codes or "json"]
-  if not codes then error("sigv4.verify: codes must be \"json\" or \"query\"", 2) end
-  local function fail(kind, message)
-    return nil, new_error(codes[kind], message, STATUS[kind])
-  end
-  local headers = opts.headers or {}
-  local now = opts.time or (core.now_ms and floor(core.now_ms() / 1000)) or os.time()
-  local skew = opts.max_skew or 300
+local function unescape(s)
+  return (sgsub(s, "%%(%x%x)", function(h) return schar(tonumber(h, 16)) end))
+end
 
-  local auth = header(headers, "authorization")
-  if not auth then return fail("missing", "Missing Authentication Token") end
+-- What the Authorization header claims: { credential =, signed_headers =,
+-- signature =, amz_date = }, or nil, kind, message.
+local function claim_from_header(auth, headers)
   local parts, perr = parse_authorization(auth)
-  if not parts then return fail("incomplete", perr) end
+  if not parts then return nil, "incomplete", perr end
   local amz_date = header(headers, "x-amz-date")
   local missing = {}
   if not parts.Credential then missing[#missing + 1] = "Authorization header requires 'Credential' parameter." end
@@ -160,14 +153,79 @@ function _M.verify(opts)
   if not amz_date then
     missing[#missing + 1] = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
   end
-  if #missing > 0 then
-    return fail("incomplete", concat(missing, " ") .. " Authorization=" .. auth)
-  end
+  if #missing > 0 then return nil, "incomplete", concat(missing, " ") .. " Authorization=" .. auth end
+  return { credential = parts.Credential, signed_headers = parts.SignedHeaders, signature = parts.Signature,
+           amz_date = amz_date, token = header(headers, "x-amz-security-token") }
+end
 
-  local akid, cdate, cregion, cservice, term = smatch(parts.Credential, "^(.*)/([^/]*)/([^/]*)/([^/]*)/([^/]*)$")
+local PRESIGN_PARAMS = { ["X-Amz-Algorithm"] = true, ["X-Amz-Credential"] = true, ["X-Amz-Date"] = true,
+  ["X-Amz-Expires"] = true, ["X-Amz-SignedHeaders"] = true, ["X-Amz-Signature"] = true,
+  ["X-Amz-Security-Token"] = true }
+
+-- What a presigned URL claims (the claim also carries expires, token and the
+-- URL without the signing parameters), or nil when the query has no
+-- X-Amz-Algorithm, or nil, kind, message.
+local function claim_from_query(url)
+  local base, query = smatch(url, "^([^?#]*)%?([^#]*)")
+  if not query then return nil end
+  local params, kept = {}, {}
+  for piece in (query .. "&"):gmatch("([^&]*)&") do
+    local k, v = smatch(piece, "^([^=]*)=?(.*)$")
+    k = unescape(k)
+    if PRESIGN_PARAMS[k] then params[k] = unescape(v) elseif piece ~= "" then kept[#kept + 1] = piece end
+  end
+  if not params["X-Amz-Algorithm"] then return nil end
+  if params["X-Amz-Algorithm"] ~= "AWS4-HMAC-SHA256" then
+    return nil, "incomplete", sformat("Unsupported AWS 'algorithm': '%s'.", params["X-Amz-Algorithm"])
+  end
+  for _, k in ipairs{ "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires" } do
+    if not params[k] then
+      return nil, "incomplete", "AWS query-string parameters must include 'X-Amz-Algorithm', 'X-Amz-Credential', "
+        .. "'X-Amz-Signature', 'X-Amz-Date', 'X-Amz-SignedHeaders', and 'X-Amz-Expires'. "
+        .. "Re-examine the query-string parameters."
+    end
+  end
+  local expires = tonumber(params["X-Amz-Expires"])
+  if not expires or expires ~= floor(expires) or expires < 1 or expires > 604800 then
+    return nil, "incomplete", "X-Amz-Expires must be a number of seconds between 1 and 604800."
+  end
+  return { credential = params["X-Amz-Credential"], signed_headers = params["X-Amz-SignedHeaders"],
+           signature = params["X-Amz-Signature"], amz_date = params["X-Amz-Date"], expires = expires,
+           token = params["X-Amz-Security-Token"],
+           url = #kept > 0 and (base .. "?" .. concat(kept, "&")) or base }
+end
+
+-- sigv4.verify(opts) -> info | nil, err
+function _M.verify(opts)
+  if type(opts) ~= "table" then error("sigv4.verify: expects a table of options", 2) end
+  if type(opts.credentials) ~= "function" then
+    error("sigv4.verify: credentials must be a function(access_key_id)", 2)
+  end
+  if type(opts.url) ~= "string" then error("sigv4.verify: url must be a string", 2) end
+  local codes = CODES[opts.codes or "json"]
+  if not codes then error("sigv4.verify: codes must be \"json\" or \"query\"", 2) end
+  local function fail(kind, message)
+    return nil, new_error(codes[kind], message, STATUS[kind])
+  end
+  local headers = opts.headers or {}
+  local now = opts.time or (core.now_ms and floor(core.now_ms() / 1000)) or os.time()
+  local skew = opts.max_skew or 300
+
+  local claim, kind, message
+  local auth = header(headers, "authorization")
+  if auth then
+    claim, kind, message = claim_from_header(auth, headers)
+  else
+    claim, kind, message = claim_from_query(opts.url)
+    if not claim and not kind then return fail("missing", "Missing Authentication Token") end
+  end
+  if not claim then return fail(kind, message) end
+  local amz_date = claim.amz_date
+
+  local akid, cdate, cregion, cservice, term = smatch(claim.credential, "^(.*)/([^/]*)/([^/]*)/([^/]*)/([^/]*)$")
   if not akid or akid == "" then
     return fail("incomplete", sformat("Credential should be scoped to a valid region, not '%s'. ",
-      cregion or parts.Credential))
+      cregion or claim.credential))
   end
   if term ~= "aws4_request" then
     return fail("incomplete", sformat("Credential should be scoped with a valid terminator: 'aws4_request', not '%s'. ",
@@ -190,7 +248,7 @@ function _M.verify(opts)
   end
   local signed = {}
   local has_host = false
-  for name in (parts.SignedHeaders .. ";"):gmatch("([^;]*);") do
+  for name in (claim.signed_headers .. ";"):gmatch("([^;]*);") do
     if name ~= "" then
       signed[#signed + 1] = name
       if name == "host" then has_host = true end
@@ -200,7 +258,14 @@ function _M.verify(opts)
     return fail("invalid", "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
   end
   if #signed > 64 then return fail("incomplete", "Too many signed headers.") end
-  if abs(now - t) > skew then
+  if claim.expires then
+    if now > t + claim.expires then
+      return fail("skewed", sformat("Signature expired: %s is now earlier than %s (%s - %d sec.)", amz_date,
+        format_date(now - claim.expires) or "?", format_date(now) or "?", claim.expires))
+    elseif t - now > skew then
+      return fail("skewed", fmt_skew_message(amz_date, now, skew))
+    end
+  elseif abs(now - t) > skew then
     return fail("skewed", fmt_skew_message(amz_date, now, skew))
   end
 
@@ -208,35 +273,46 @@ function _M.verify(opts)
   if type(creds) ~= "table" or type(creds.secret_access_key) ~= "string" then
     return fail("unknown", BAD_TOKEN)
   end
-  local sent_token = header(headers, "x-amz-security-token")
-  if (creds.session_token or sent_token) and creds.session_token ~= sent_token then
+  if (creds.session_token or claim.token) and creds.session_token ~= claim.token then
     return fail("unknown", BAD_TOKEN)
   end
 
-  local sha = header(headers, "x-amz-content-sha256")
-  local r, err = _M.sign{
-    method = opts.method, url = opts.url, headers = headers, body = opts.body,
-    region = cregion, service = cservice, time = t,
-    credentials = { access_key_id = akid, secret_access_key = creds.secret_access_key },
-    only_headers = signed,
-    payload_hash = (sha == "UNSIGNED-PAYLOAD") and sha or nil,
-    normalize = opts.normalize, double_encode = opts.double_encode,
-  }
+  local r, err
+  if claim.expires then
+    r, err = _M.sign{
+      method = opts.method, url = claim.url, headers = headers, body = opts.body,
+      region = cregion, service = cservice, time = t, presign = { expires = claim.expires },
+      credentials = { access_key_id = akid, secret_access_key = creds.secret_access_key,
+                      session_token = claim.token },
+      only_headers = signed, unsigned_payload = opts.unsigned_payload,
+      normalize = opts.normalize, double_encode = opts.double_encode,
+    }
+  else
+    local sha = header(headers, "x-amz-content-sha256")
+    r, err = _M.sign{
+      method = opts.method, url = opts.url, headers = headers, body = opts.body,
+      region = cregion, service = cservice, time = t,
+      credentials = { access_key_id = akid, secret_access_key = creds.secret_access_key },
+      only_headers = signed,
+      payload_hash = (sha == "UNSIGNED-PAYLOAD") and sha or nil,
+      normalize = opts.normalize, double_encode = opts.double_encode,
+    }
+    if r and sha and sha ~= "UNSIGNED-PAYLOAD" and sha ~= r.payload_hash then
+      return fail("invalid", "The provided 'x-amz-content-sha256' header does not match what was computed.")
+    end
+  end
   if not r then return fail("invalid", err.message) end
   if r.amz_date ~= amz_date then
     return fail("incomplete", sformat("Date must be in ISO-8601 'basic format'. Got '%s'. "
       .. "See http://en.wikipedia.org/wiki/ISO_8601", amz_date))
   end
-  if sha and sha ~= "UNSIGNED-PAYLOAD" and sha ~= r.payload_hash then
-    return fail("invalid", "The provided 'x-amz-content-sha256' header does not match what was computed.")
-  end
-  if not equal(r.signature, slower(parts.Signature)) then
+  if not equal(r.signature, slower(claim.signature)) then
     local e = new_error(codes.invalid, MISMATCH, STATUS.invalid)
     e.canonical_request, e.string_to_sign = r.canonical_request, r.string_to_sign
     return nil, e
   end
   return { access_key_id = akid, region = cregion, service = cservice, signed_headers = signed,
-           amz_date = amz_date, time = t, credentials = creds }
+           amz_date = amz_date, time = t, credentials = creds, presigned = claim.expires ~= nil }
 end
 
 return _M
