@@ -729,3 +729,83 @@ describe("sfn.client pagination", function()
       "sfn.client: 'describe_execution' is not a paginated operation")
   end)
 end)
+
+describe("sfn.client credentials and configuration", function()
+  local start, stop_all = servers()
+  after_each(stop_all)
+
+  it("asks a credentials provider on every attempt and passes its error on, sending nothing", function()
+    local srv = start{ responses = { json_error(500, "InternalFailure", "x"), { body = "{}" } } }
+    local asked = 0
+    local provider = { get = function()
+      asked = asked + 1
+      if asked == 1 then
+        return { access_key_id = "AKID1", secret_access_key = "S1" }
+      end
+      return { access_key_id = "AKID2", secret_access_key = "S2", session_token = "T2" }
+    end }
+    local c = new_client(srv:url(), { credentials = provider })
+    assert.truthy(c:list_activities{})
+    assert.equal(2, asked)
+    local reqs = srv:requests()
+    assert.matches("Credential=AKID1/", reqs[1].headers.authorization, 1, true)
+    assert.matches("Credential=AKID2/", reqs[2].headers.authorization, 1, true)
+    assert.equal("T2", reqs[2].headers["x-amz-security-token"])
+    local failing = { get = function()
+      return nil, setmetatable({ code = "CredentialRetrievalError", message = "process exited 1" },
+        { __tostring = function(e) return e.code .. ": " .. e.message end })
+    end }
+    c = new_client(srv:url(), { credentials = failing })
+    local res, err = c:list_activities{}
+    assert.is_nil(res)
+    assert.equal("CredentialRetrievalError: process exited 1", tostring(err))
+    assert.equal(2, #srv:requests())
+  end)
+
+  it("takes region, endpoint and keys from the environment (sfn.config, sfn.credentials)", function()
+    local srv = start{ responses = { { body = "{}" } } }
+    local env = { AWS_REGION = "eu-central-1", AWS_ENDPOINT_URL_SFN = srv:url(),
+      AWS_ACCESS_KEY_ID = "AKIDENV", AWS_SECRET_ACCESS_KEY = "SECRETENV",
+      AWS_CONFIG_FILE = "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials",
+      AWS_EC2_METADATA_DISABLED = "true" }
+    local c = assert(sfn.client{ env = function(k) return env[k] end })
+    assert.equal("eu-central-1", c.region)
+    assert.equal(srv:url(), c.endpoint)
+    assert.truthy(c:list_activities{})
+    assert.matches("Credential=AKIDENV/%d+/eu%-central%-1/states/aws4_request",
+      srv:requests()[1].headers.authorization)
+  end)
+
+  it("reports NoCredentialsError when no source has credentials", function()
+    local env = { AWS_CONFIG_FILE = "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials",
+      AWS_EC2_METADATA_DISABLED = "true" }
+    local http, calls = recording_http()
+    local c = assert(sfn.client{ region = "us-east-1", endpoint = "http://127.0.0.1:1", http = http,
+      env = function(k) return env[k] end })
+    local res, err = c:list_activities{}
+    assert.is_nil(res)
+    assert.equal("NoCredentialsError: Unable to locate credentials", tostring(err))
+    assert.equal(0, #calls)
+  end)
+end)
+
+describe("sfn.client under sfn's scheduler", function()
+  local start, stop_all = servers()
+  after_each(stop_all)
+
+  it("runs the calls of many coroutines at once", function()
+    local srv = start{ responses = { { delay = 0.3, body = '{"status":"RUNNING"}' } }, cycle = true }
+    local c = new_client(srv:url())
+    local results = {}
+    for i = 1, 5 do
+      sfn.spawn(function()
+        local res, err = c:describe_execution{ executionArn = EXEC_ARN .. i }
+        results[i] = res and res.status or tostring(err)
+      end)
+    end
+    sfn.run()
+    assert.same({ "RUNNING", "RUNNING", "RUNNING", "RUNNING", "RUNNING" }, results)
+    assert.equal(5, #srv:requests())
+    assert.equal(5, srv:connections())   -- each waited on its own connection
+  end)
+end)

@@ -15,6 +15,8 @@
 --     inject_host_prefix = true,            -- "sync-" for StartSyncExecution and TestState
 --     verify = true, proxy = nil, ca_file = nil,   -- passed to sfn.http
 --     config = nil,                         -- false: do not read AWS_* / ~/.aws (sfn.config)
+--     env = os.getenv,                      -- the environment sfn.config and the chain read
+--     timeout = nil,                        -- seconds for a whole attempt (sfn.http)
 --   })
 --   local res, meta = client:start_execution{ stateMachineArn = arn, input = "{}" }
 --   -- res: the response with the API's field names; meta = { status, request_id, attempts, headers }
@@ -144,12 +146,9 @@ local function uuid4()
 end
 _M.uuid4 = uuid4
 
+-- sfn.scheduler's sleep: yields inside a task, blocks outside.
 local function default_sleep(seconds)
-  local ok, sched = pcall(require, "sfn.scheduler")
-  if ok and type(sched) == "table" and sched.sleep then return sched.sleep(seconds) end
-  local ok2, socket = pcall(require, "socket")
-  if ok2 and type(socket) == "table" and socket.sleep then return socket.sleep(seconds) end
-  os.execute(string_format("sleep %.3f", seconds))
+  return require("sfn.scheduler").sleep(seconds)
 end
 
 ---------------------------------------------------------------------------
@@ -206,12 +205,13 @@ function _M.new(opts)
   if need_cfg and opts.config ~= false then
     local ok, config = pcall(require, "sfn.config")
     if ok and type(config) == "table" and config.load then
-      local c, cerr = config.load{ profile = opts.profile }
+      local c, cerr = config.load{ profile = opts.profile, env = opts.env }
       if not c then
         if type(cerr) == "table" then return nil, new_error(cerr) end
         return nil, new_error{ code = "ConfigError", message = tostring(cerr) }
       end
       cfg = c
+      self._config = c
     end
   end
 
@@ -273,6 +273,7 @@ function _M.new(opts)
     end
   end
   self.profile = opts.profile
+  self._env = opts.env
 
   -- retries
   local retry = opts.retry or {}
@@ -292,6 +293,7 @@ function _M.new(opts)
   self.connect_timeout = opt_number(opts, "connect_timeout", 60)
   self.read_timeout = opt_number(opts, "read_timeout", 60)
   self.long_poll_read_timeout = opt_number(opts, "long_poll_read_timeout", 70)
+  self.timeout = opt_number(opts, "timeout", nil)
   self.verify = opts.verify
   self.ca_file = opts.ca_file or cfg.ca_bundle
   self.proxy = opts.proxy
@@ -333,12 +335,14 @@ end
 function Client:_get_credentials()
   if not self._credentials then
     local credentials = require "sfn.credentials"
-    self._credentials = credentials.chain{ profile = self.profile, http = self._http }
+    self._credentials = credentials.chain{ profile = self.profile, http = self._http, env = self._env,
+      config = self._config }
   end
   local creds, err = self._credentials:get()
   if not creds then
     if type(err) == "table" then return nil, new_error(err) end
-    return nil, new_error{ code = "NoCredentialsError", message = tostring(err or "no credentials") }
+    return nil, new_error{ code = "NoCredentialsError",
+      message = err and tostring(err) or "Unable to locate credentials" }
   end
   return creds
 end
@@ -451,7 +455,12 @@ function Client:_send(sn, op, body)
   local sigv4 = require "sfn.sigv4"
   local url = self:_url(op)
   local read_timeout = self.read_timeout
-  if sn == "get_activity_task" then read_timeout = max(read_timeout, self.long_poll_read_timeout) end
+  local total = self.timeout
+  if sn == "get_activity_task" then
+    -- the 60-second long poll: neither timeout may cut it short
+    read_timeout = max(read_timeout, self.long_poll_read_timeout)
+    if total then total = max(total, self.long_poll_read_timeout + self.connect_timeout) end
+  end
   local invocation_id = self._uuid()
   local attempt, acquired, delays = 0, nil, {}
   local err
@@ -474,7 +483,7 @@ function Client:_send(sn, op, body)
     end
     local send_headers = header_list(signed.headers, self.user_agent)
     local res, terr = http.request{ method = "POST", url = url, headers = send_headers, body = body,
-      connect_timeout = self.connect_timeout, read_timeout = read_timeout,
+      connect_timeout = self.connect_timeout, read_timeout = read_timeout, timeout = total,
       verify = self.verify, proxy = self.proxy, ca_file = self.ca_file }
     local timeout = false
     if not res then
