@@ -471,11 +471,12 @@ static int name_is(const char *s, size_t n, const char *lit) {
   return n == ln && memcmp(s, lit, n) == 0;
 }
 
-/* Headers never signed by default: hop-by-hop ones a proxy may change, and
- * the ones SDKs leave out (Authorization, User-Agent, Expect, trace id). */
+/* Headers never signed by default: Authorization, and the ones botocore
+ * leaves out (hop-by-hop headers a proxy may change, Expect, User-Agent,
+ * X-Amzn-Trace-Id). */
 static int unsigned_by_default(const char *s, size_t n) {
   static const char *const names[] = {"authorization", "connection", "expect", "keep-alive",
-                                      "proxy-authorization", "proxy-connection", "te", "trailer",
+                                      "proxy-authenticate", "proxy-authorization", "te", "trailer",
                                       "transfer-encoding", "upgrade", "user-agent",
                                       "x-amzn-trace-id", NULL};
   int i;

@@ -74,8 +74,10 @@ typedef struct sfn_sigv4_params {
    * instead of hashing the body. */
   const char *payload_hash;
   /* Optional: sign exactly these headers (lowercase names); the others are
-   * left out.  NULL: every header but the hop-by-hop ones, Authorization,
-   * User-Agent, Expect and X-Amzn-Trace-Id. */
+   * left out.  NULL: every header but Authorization and the ones botocore
+   * leaves out (Connection, Expect, Keep-Alive, Proxy-Authenticate,
+   * Proxy-Authorization, TE, Trailer, Transfer-Encoding, Upgrade,
+   * User-Agent, X-Amzn-Trace-Id). */
   const char *const *only_headers;
   size_t nonly_headers;
 } sfn_sigv4_params;
