@@ -131,7 +131,9 @@ static int l_exec_new(lua_State *L) {
   cfg.start_ms = (int64_t)lua_tonumber(L, -1);
   lua_getfield(L, 3, "seed");
   cfg.seed = (uint64_t)lua_tonumber(L, -1);
-  lua_pop(L, 4);
+  lua_getfield(L, 3, "payload_limit");
+  cfg.payload_limit = lua_isboolean(L, -1) && !lua_toboolean(L, -1) ? -1 : (int64_t)lua_tonumber(L, -1);
+  lua_pop(L, 5);
   input = arg_value(L, 2, "InvalidExecutionInput", &err);
   if (!input) return lsfn_fail(L, &err);
   if (lua_type(L, 2) == LUA_TSTRING) cfg.input_text = lua_tolstring(L, 2, &cfg.input_len);

@@ -499,19 +499,19 @@ static size_t json_size(const sfn_value *v, size_t limit) {
 }
 
 /* Exact check, only done when the estimate says it may be over. */
-static int over_limit(const sfn_value *v) {
-  size_t len = 0;
+static int over_limit(const sfn_exec *e, const sfn_value *v) {
+  size_t len = 0, limit = e->payload_limit;
   char *text;
-  if (json_size(v, PAYLOAD_LIMIT) <= PAYLOAD_LIMIT) return 0;
+  if (!limit || json_size(v, limit) <= limit) return 0;
   text = sfn_json_encode(v, &len, NULL);
   sfn_free(text);
-  return text && len > PAYLOAD_LIMIT;
+  return text && len > limit;
 }
 
 static int check_size(sfn_exec *e, frame *f, sfn_value *v) {
   const sfn_state *s = &f->m->states[f->state];
   char msg[512];
-  if (!over_limit(v)) return SFN_OK;
+  if (!over_limit(e, v)) return SFN_OK;
   snprintf(msg, sizeof msg,
            "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.",
            s->task_kind == SFN_TASK_LAMBDA_FN && s->resource ? sfn_str(s->resource) : sfn_str(s->name));
@@ -1378,6 +1378,7 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   e->env.random_ud = cfg->random_ud;
   e->env.rng_state = cfg->seed;
   e->input = sfn_incref(input);
+  e->payload_limit = cfg->payload_limit < 0 ? 0 : cfg->payload_limit == 0 ? PAYLOAD_LIMIT : (size_t)cfg->payload_limit;
   if (cfg->input_text && !(e->input_text = sfn_string(cfg->input_text, cfg->input_len))) goto oom;
   e->name = sfn_cstring(cfg->execution_name);
   e->sm_name = sfn_cstring(cfg->state_machine_name);
@@ -1566,7 +1567,7 @@ static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
   queue_remove(e, f);
   slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
-  if (over_limit(output)) {
+  if (over_limit(e, output)) {
     sfn_value *ev, *cv;
     char msg[512];
     snprintf(msg, sizeof msg,

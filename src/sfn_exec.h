@@ -32,6 +32,7 @@ typedef struct sfn_exec_config {
   int express;                    /* EXPRESS state machine */
   int64_t start_ms;               /* start time */
   int record_history;             /* keep history events */
+  int64_t payload_limit;          /* bytes per payload: 0 = AWS's 256 KiB, < 0 = no limit */
   const char *input_text;         /* the input as the caller wrote it (optional): AWS echoes it */
   size_t input_len;
   uint64_t (*random)(void *ud);   /* random source (task tokens, UUID, MathRandom) */

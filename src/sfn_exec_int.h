@@ -140,6 +140,7 @@ struct sfn_exec {
   int express;
   int64_t now, start_ms, stop_ms;
   int64_t deadline; /* machine TimeoutSeconds, or -1 */
+  size_t payload_limit; /* bytes of JSON per payload, 0 = none */
   uint32_t next_id;
   event *ev;
   size_t nev, cap;

@@ -106,6 +106,9 @@ double sfn_json_strtod(const char *text, size_t len) {
 /* Decoder                                                            */
 /* ------------------------------------------------------------------ */
 
+#define KEY_CACHE 256
+#define KEY_CACHE_MAXLEN 64
+
 typedef struct parser {
   const unsigned char *start, *p, *end;
   int depth;
@@ -113,6 +116,9 @@ typedef struct parser {
   /* Array items and object keys/values not yet placed in their container. */
   sfn_value **stack;
   size_t sp, scap;
+  /* Short object keys seen so far (direct-mapped by hash): repeated keys,
+   * as in arrays of similar objects, share one string value. */
+  sfn_value *keys[KEY_CACHE];
 } parser;
 
 /* Report an error at byte position `at`: line/column are 1-based, the
@@ -337,6 +343,33 @@ static sfn_value *parse_string(parser *ps) {
   return v;
 }
 
+/* An object key: from the key cache when an identical unescaped key was
+ * seen before, else parsed (and cached when short). */
+static sfn_value *parse_key(parser *ps) {
+  const unsigned char *body = ps->p + 1, *close;
+  int escaped;
+  size_t raw;
+  uint32_t h;
+  sfn_value *v, **slot;
+  if (scan_string(ps, body, &close, &escaped) != SFN_OK) return NULL;
+  raw = (size_t)(close - body);
+  if (escaped || raw > KEY_CACHE_MAXLEN) return parse_string(ps);
+  h = sfn_hash((const char *)body, raw);
+  slot = &ps->keys[h & (KEY_CACHE - 1)];
+  if (*slot && sfn_strlen(*slot) == raw && memcmp(sfn_str(*slot), body, raw) == 0) {
+    ps->p = close + 1;
+    return sfn_incref(*slot);
+  }
+  v = sfn_string_alloc(raw);
+  if (!v) return fail_oom(ps);
+  memcpy(v->u.s.data, body, raw);
+  v->u.s.hash = h;
+  ps->p = close + 1;
+  sfn_decref(*slot);
+  *slot = sfn_incref(v);
+  return v;
+}
+
 /* Parse a number (ps->p at '-' or a digit). */
 static sfn_value *parse_number(parser *ps) {
   const unsigned char *p = ps->p, *end = ps->end, *s = p, *digits;
@@ -554,7 +587,7 @@ static sfn_value *parse_object(parser *ps) {
       fail_unexpected(ps, ps->p);
       goto fail;
     }
-    k = parse_string(ps);
+    k = parse_key(ps);
     if (!k) goto fail;
     if (stack_push(ps, k) != SFN_OK) {
       sfn_decref(k);
@@ -639,6 +672,7 @@ sfn_value *sfn_json_decode(const char *text, size_t len, sfn_error *err) {
   ps.err = err;
   ps.stack = NULL;
   ps.sp = ps.scap = 0;
+  memset(ps.keys, 0, sizeof ps.keys);
   skip_ws(&ps);
   if (ps.p >= ps.end) {
     fail_at(&ps, ps.p, "empty input");
@@ -653,5 +687,9 @@ sfn_value *sfn_json_decode(const char *text, size_t len, sfn_error *err) {
     }
   }
   sfn_free(ps.stack);
+  {
+    size_t i;
+    for (i = 0; i < KEY_CACHE; i++) sfn_decref(ps.keys[i]);
+  }
   return v;
 }

@@ -9,6 +9,7 @@
  */
 #include "sfn_value.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define INDEX_MIN 8
@@ -22,8 +23,21 @@ sfn_value *sfn_true(void) { return &true_v; }
 sfn_value *sfn_false(void) { return &false_v; }
 sfn_value *sfn_bool(int b) { return b ? &true_v : &false_v; }
 
+/* Scalars and strings allocate only the header and their own union member
+ * (as Lua's TString does): a number costs 16 bytes, not sizeof(sfn_value).
+ * Only the members of v's type are ever touched. */
+#define HEADER_SIZE offsetof(sfn_value, u)
+
 static sfn_value *value_new(sfn_type t, size_t extra) {
-  sfn_value *v = sfn_malloc(sizeof(sfn_value) + extra);
+  size_t size;
+  sfn_value *v;
+  switch (t) {
+    case SFN_INT: size = HEADER_SIZE + sizeof(int64_t); break;
+    case SFN_DOUBLE: size = HEADER_SIZE + sizeof(double); break;
+    case SFN_STRING: size = HEADER_SIZE + sizeof(((sfn_value *)0)->u.s) + extra; break;
+    default: size = sizeof(sfn_value) + extra; break;
+  }
+  v = sfn_malloc(size);
   if (!v) return NULL;
   v->rc = 1;
   v->type = (uint8_t)t;
@@ -49,7 +63,7 @@ sfn_value *sfn_string_alloc(size_t len) {
   if (!v) return NULL;
   v->u.s.len = (uint32_t)len;
   v->u.s.hash = 0;
-  v->u.s.data = (char *)(v + 1);
+  v->u.s.data = (char *)&v->u.s + sizeof v->u.s;
   v->u.s.data[len] = '\0';
   return v;
 }

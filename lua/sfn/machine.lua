@@ -143,6 +143,7 @@ function Machine:start(input, opts)
     start_ms = start_ms,
     history = history,
     seed = opts.seed or (start_ms + exec_counter),
+    payload_limit = opts.payload_limit,
   })
   if not exec then
     if err.code == "JSONError" then err.code = "InvalidExecutionInput" end
