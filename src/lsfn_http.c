@@ -602,12 +602,18 @@ static int multi_add(lua_State *L) {
   lua_pop(L, 1);
 
   r->last_activity = monotonic_s();
-  mc = curl_multi_add_handle(m->multi, r->easy);
-  if (mc != CURLM_OK) return luaL_error(L, "sfn.http: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+  /* references first (they may raise), then hand the easy handle to curl */
   lua_pushvalue(L, 3);
   r->ref = luaL_ref(L, LUA_REGISTRYINDEX);
   r->state = REQ_RUNNING;
   multi_link(L, m, r);
+  mc = curl_multi_add_handle(m->multi, r->easy);
+  if (mc != CURLM_OK) {
+    multi_unlink(L, r);
+    r->state = REQ_DONE;
+    r->code = CURLE_FAILED_INIT;
+    return luaL_error(L, "sfn.http: curl_multi_add_handle: %s", curl_multi_strerror(mc));
+  }
   lua_settop(L, 3);
   return 1;
 }

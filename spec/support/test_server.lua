@@ -239,6 +239,7 @@ end
 local function run_child(cfg_path)
   local socket = require "socket"
   local cfg = assert(loadfile(cfg_path))()
+  os.remove(cfg_path)   -- read once; nothing is left behind if the parent dies
   local log = assert(io.open(cfg.log, "ab"))
   local handler
   if cfg.handler then handler = assert(loadfile(cfg.handler))() end
