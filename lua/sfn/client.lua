@@ -116,33 +116,46 @@ _M.service_error_retryable = service_error_retryable
 -- entropy: /dev/urandom for UUIDs, math.random seeded from it for jitter
 ---------------------------------------------------------------------------
 
+-- n random bytes from /dev/urandom, read 4 KiB at a time (math.random
+-- where there is no /dev/urandom)
+local pool, pool_pos = "", 1
 local function random_bytes(n)
-  local f = io.open("/dev/urandom", "rb")
-  if f then
-    local b = f:read(n)
-    f:close()
-    if b and #b == n then return b end
+  if pool_pos + n - 1 > #pool then
+    local f = io.open("/dev/urandom", "rb")
+    local b = f and f:read(4096)
+    if f then f:close() end
+    if not b or #b < n then
+      local t = {}
+      for i = 1, n do t[i] = string.char(math.random(0, 255)) end
+      return concat(t)
+    end
+    pool, pool_pos = b, 1
   end
-  local t = {}
-  for i = 1, n do t[i] = string.char(math.random(0, 255)) end
-  return concat(t)
+  local out = string_sub(pool, pool_pos, pool_pos + n - 1)
+  pool_pos = pool_pos + n
+  return out
 end
 
+-- (read apart from the pool, so that loading this module in a process that
+-- forks afterwards, as nginx's master does, leaves the pool empty)
 do
-  local b = random_bytes(4)
-  local a1, a2, a3, a4 = string_byte(b, 1, 4)
-  math.randomseed(((a1 * 256 + a2) * 256 + a3) * 128 + a4 % 128 + os.time() % 1000)
+  local f = io.open("/dev/urandom", "rb")
+  local b = f and f:read(4)
+  if f then f:close() end
+  if b and #b == 4 then
+    local a1, a2, a3, a4 = string_byte(b, 1, 4)
+    math.randomseed(((a1 * 256 + a2) * 256 + a3) * 128 + a4 % 128)
+  else
+    math.randomseed(os.time())
+  end
 end
 
 -- A random (version 4) UUID.
 local function uuid4()
-  local b = { string_byte(random_bytes(16), 1, 16) }
-  b[7] = b[7] % 16 + 0x40
-  b[9] = b[9] % 64 + 0x80
-  local h = {}
-  for i = 1, 16 do h[i] = string_format("%02x", b[i]) end
-  return concat(h, "", 1, 4) .. "-" .. concat(h, "", 5, 6) .. "-" .. concat(h, "", 7, 8) ..
-    "-" .. concat(h, "", 9, 10) .. "-" .. concat(h, "", 11, 16)
+  local b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11, b12, b13, b14, b15, b16 =
+    string_byte(random_bytes(16), 1, 16)
+  return string_format("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+    b1, b2, b3, b4, b5, b6, b7 % 16 + 0x40, b8, b9 % 64 + 0x80, b10, b11, b12, b13, b14, b15, b16)
 end
 _M.uuid4 = uuid4
 
@@ -317,17 +330,32 @@ end
 local HEADER_ORDER = { "Host", "Content-Type", "X-Amz-Target", "X-Amz-Date",
   "X-Amz-Security-Token", "Authorization", "amz-sdk-invocation-id", "amz-sdk-request" }
 local HEADER_RANK = {}
-for i, n in ipairs(HEADER_ORDER) do HEADER_RANK[string_lower(n)] = i end
+for i, n in ipairs(HEADER_ORDER) do
+  HEADER_RANK[n] = i
+  HEADER_RANK[string_lower(n)] = i
+end
+
+local function by_name(a, b) return a[1] < b[1] end
 
 local function header_list(signed, user_agent)
+  local ranked, extra = {}, nil
+  for k, v in pairs(signed) do
+    local r = HEADER_RANK[k] or HEADER_RANK[string_lower(k)]
+    if r then
+      ranked[r] = { k, v }
+    else
+      extra = extra or {}
+      extra[#extra + 1] = { k, v }
+    end
+  end
   local list = {}
-  for k, v in pairs(signed) do list[#list + 1] = { k, v } end
-  table.sort(list, function(a, b)
-    local ra = HEADER_RANK[string_lower(a[1])] or 100
-    local rb = HEADER_RANK[string_lower(b[1])] or 100
-    if ra ~= rb then return ra < rb end
-    return a[1] < b[1]
-  end)
+  for i = 1, #HEADER_ORDER do
+    if ranked[i] then list[#list + 1] = ranked[i] end
+  end
+  if extra then
+    table.sort(extra, by_name)
+    for _, h in ipairs(extra) do list[#list + 1] = h end
+  end
   list[#list + 1] = { "User-Agent", user_agent }
   return list
 end
