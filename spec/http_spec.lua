@@ -346,6 +346,34 @@ describe("sfn.http", function()
       assert.equal(1, server:connections())
     end)
 
+    it("waits on other sockets while transfers run (curl's poll takes the extra fds)", function()
+      local socket = require "socket"
+      local scheduler = require "sfn.scheduler"
+      server = test_server.start{ responses = { { body = "x", delay = 0.3 } } }
+      local l = assert(socket.bind("127.0.0.1", 0))
+      local _, port = l:getsockname()
+      local a = assert(socket.connect("127.0.0.1", port))
+      local b = assert(l:accept())
+      b:settimeout(0)
+      local log = {}
+      sfn.spawn(function()
+        local res = assert(http.request{ url = server:url() })
+        log[#log + 1] = "http " .. res.body
+      end)
+      sfn.spawn(function()
+        assert.is_true(scheduler.wait_fd(b, "r", 5))
+        log[#log + 1] = "socket " .. b:receive(4)
+        a:send("pong")
+      end)
+      sfn.spawn(function()
+        sfn.sleep(0.05)
+        a:send("ping")
+      end)
+      sfn.run()
+      a:close(); b:close(); l:close()
+      assert.same({ "socket ping", "http x" }, log)
+    end)
+
     it("interleaves requests with sleeps and returns errors to their task", function()
       server = test_server.start{ responses = { { body = "slow", delay = 0.3 }, { hang = true } } }
       local order = {}
