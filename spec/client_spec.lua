@@ -152,6 +152,12 @@ describe("sfn.client construction", function()
       tostring(err))
   end)
 
+  it("rejects a region that is not a host label", function()
+    local c, err = sfn.client{ region = "us east 1", credentials = CREDS, config = false }
+    assert.is_nil(c)
+    assert.equal('InvalidRegionError: region "us east 1" is not a valid region name', tostring(err))
+  end)
+
   it("rejects FIPS with a custom endpoint as the rule set does", function()
     local c, err = sfn.client{ region = "us-east-1", endpoint = "http://127.0.0.1:1", use_fips = true,
       credentials = CREDS, config = false }

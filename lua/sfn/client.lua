@@ -235,6 +235,12 @@ function _M.new(opts)
   if opts.region ~= nil and type(opts.region) ~= "string" then
     error("sfn.client: option 'region' must be a string", 2)
   end
+  -- a region must be a host label, as botocore checks (validate_region_name)
+  if self.region ~= nil and (type(self.region) ~= "string" or #self.region > 63
+      or not string_find(self.region, "^%w[%w%-]*$") or string_sub(self.region, -1) == "-") then
+    return nil, new_error{ code = "InvalidRegionError",
+      message = "region " .. string_format("%q", tostring(self.region)) .. " is not a valid region name" }
+  end
   local endpoint = opts.endpoint or cfg.endpoint_url
   if endpoint == nil and not self.region then
     return nil, new_error{ code = "NoRegionError",

@@ -230,6 +230,7 @@ function check(out, shape_name, v, path)
     if not n then return problem(out, path, "not valid UTF-8") end
     local enum = enum_index[shape_name]
     if enum and not enum[v] then
+      if s.sensitive then return problem(out, path, "not one of %s", concat(s.enum, ", ")) end
       return problem(out, path, "%q is not one of %s", v, concat(s.enum, ", "))
     end
     return check_length(out, path, s, n)
