@@ -253,13 +253,14 @@ if not have_sfl then
   end)
 else
   describe("sfn.client against stepfunctions-local (npm)", function()
-    local port, pid, log, script, c
+    local port, pid, log, script, script_base, c
 
     setup(function()
       port = free_port()
       log = os.tmpname()
       -- its server listens on every interface; this starts it on 127.0.0.1 only
-      script = os.tmpname() .. ".js"
+      script_base = os.tmpname()
+      script = script_base .. ".js"
       local f = assert(io.open(script, "wb"))
       f:write([[
 const http = require('http');
@@ -277,6 +278,7 @@ require(process.argv[2]).start({ port: Number(process.argv[3]), region: 'us-east
       if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
       if log then os.remove(log) end
       if script then os.remove(script) end
+      if script_base then os.remove(script_base) end
     end)
 
     it("runs a state machine and reads its history", function()

@@ -16,7 +16,7 @@ local EXEC_ARN = "arn:aws:states:us-east-1:123456789012:execution:m:e1"
 -- A client for url with test hooks: no sleeping (delays recorded), random() = 0.5.
 local function new_client(url, extra)
   local slept = {}
-  local opts = { region = "us-east-1", endpoint = url, credentials = CREDS, config = false,
+  local opts = { region = "us-east-1", endpoint = url, credentials = CREDS, config = false, proxy = false,
     sleep = function(s) slept[#slept + 1] = s end, random = function() return 0.5 end }
   for k, v in pairs(extra or {}) do opts[k] = v end
   local c = assert(sfn.client(opts))
@@ -774,7 +774,7 @@ describe("sfn.client credentials and configuration", function()
       AWS_ACCESS_KEY_ID = "AKIDENV", AWS_SECRET_ACCESS_KEY = "SECRETENV",
       AWS_CONFIG_FILE = "/nonexistent/config", AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/credentials",
       AWS_EC2_METADATA_DISABLED = "true" }
-    local c = assert(sfn.client{ env = function(k) return env[k] end })
+    local c = assert(sfn.client{ env = function(k) return env[k] end, proxy = false })
     assert.equal("eu-central-1", c.region)
     assert.equal(srv:url(), c.endpoint)
     assert.truthy(c:list_activities{})
