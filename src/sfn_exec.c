@@ -100,197 +100,6 @@ static sfn_value *time_string(int64_t ms) {
   return sfn_string(buf, n);
 }
 
-/* ---- scheduling: ready stack, timer heap, task FIFO, task slots ---- */
-
-static void ready_push(sfn_exec *e, frame *f) {
-  if (f->in_ready) return;
-  if (e->nready == e->ready_cap) {
-    size_t cap = e->ready_cap ? e->ready_cap * 2 : 16;
-    frame **r = sfn_realloc(e->ready, cap * sizeof(frame *));
-    if (!r) {
-      e->oom = 1;
-      return;
-    }
-    e->ready = r;
-    e->ready_cap = cap;
-  }
-  e->ready[e->nready++] = f;
-  f->in_ready = 1;
-}
-
-static void ready_remove(sfn_exec *e, frame *f) {
-  size_t i;
-  if (!f->in_ready) return;
-  for (i = 0; i < e->nready; i++)
-    if (e->ready[i] == f) {
-      memmove(&e->ready[i], &e->ready[i + 1], (e->nready - i - 1) * sizeof(frame *));
-      e->nready--;
-      break;
-    }
-  f->in_ready = 0;
-}
-
-/* The time a frame waits for (timer, retry, task deadline), or -1. */
-static int64_t frame_deadline(const frame *f) {
-  int64_t d;
-  switch (f->phase) {
-    case PH_TIMER:
-    case PH_RETRY: return f->wake;
-    case PH_TASK_QUEUED:
-    case PH_TASK_RUNNING:
-    case PH_TASK_CALLBACK:
-      d = f->task_deadline;
-      if (f->hb_deadline >= 0 && (d < 0 || f->hb_deadline < d)) d = f->hb_deadline;
-      return d;
-    default: return -1;
-  }
-}
-
-static void heap_swap(sfn_exec *e, size_t a, size_t b) {
-  frame *t = e->heap[a];
-  e->heap[a] = e->heap[b];
-  e->heap[b] = t;
-  e->heap[a]->heap_pos = a + 1;
-  e->heap[b]->heap_pos = b + 1;
-}
-
-static void heap_fix(sfn_exec *e, size_t i) {
-  while (i > 0 && frame_deadline(e->heap[(i - 1) / 2]) > frame_deadline(e->heap[i])) {
-    heap_swap(e, i, (i - 1) / 2);
-    i = (i - 1) / 2;
-  }
-  for (;;) {
-    size_t l = 2 * i + 1, r = l + 1, m = i;
-    if (l < e->nheap && frame_deadline(e->heap[l]) < frame_deadline(e->heap[m])) m = l;
-    if (r < e->nheap && frame_deadline(e->heap[r]) < frame_deadline(e->heap[m])) m = r;
-    if (m == i) break;
-    heap_swap(e, i, m);
-    i = m;
-  }
-}
-
-static void heap_remove(sfn_exec *e, frame *f) {
-  size_t i;
-  if (!f->heap_pos) return;
-  i = f->heap_pos - 1;
-  f->heap_pos = 0;
-  e->nheap--;
-  if (i < e->nheap) {
-    e->heap[i] = e->heap[e->nheap];
-    e->heap[i]->heap_pos = i + 1;
-    heap_fix(e, i);
-  }
-}
-
-/* Put f in the heap at its current deadline (or take it out). */
-static void heap_update(sfn_exec *e, frame *f) {
-  if (frame_deadline(f) < 0) {
-    heap_remove(e, f);
-    return;
-  }
-  if (!f->heap_pos) {
-    if (e->nheap == e->heap_cap) {
-      size_t cap = e->heap_cap ? e->heap_cap * 2 : 16;
-      frame **h = sfn_realloc(e->heap, cap * sizeof(frame *));
-      if (!h) {
-        e->oom = 1;
-        return;
-      }
-      e->heap = h;
-      e->heap_cap = cap;
-    }
-    e->heap[e->nheap++] = f;
-    f->heap_pos = e->nheap;
-  }
-  heap_fix(e, f->heap_pos - 1);
-}
-
-static void queue_push(sfn_exec *e, frame *f) {
-  if (f->queued) return;
-  f->qnext = NULL;
-  if (e->queue_tail)
-    e->queue_tail->qnext = f;
-  else
-    e->queue_head = f;
-  e->queue_tail = f;
-  f->queued = 1;
-}
-
-static void queue_remove(sfn_exec *e, frame *f) {
-  frame *p = NULL, *q;
-  if (!f->queued) return;
-  for (q = e->queue_head; q && q != f; q = q->qnext) p = q;
-  if (q) {
-    if (p)
-      p->qnext = f->qnext;
-    else
-      e->queue_head = f->qnext;
-    if (e->queue_tail == f) e->queue_tail = p;
-  }
-  f->queued = 0;
-  f->qnext = NULL;
-}
-
-/* A task slot for f; the task id carries the slot and its generation. */
-static uint64_t slot_take(sfn_exec *e, frame *f) {
-  uint32_t i;
-  if (e->free_slot) {
-    i = e->free_slot - 1;
-    e->free_slot = e->slots[i].next_free;
-  } else {
-    if (e->nslots == e->slots_cap) {
-      uint32_t cap = e->slots_cap ? e->slots_cap * 2 : 16;
-      task_slot *s = sfn_realloc(e->slots, cap * sizeof(task_slot));
-      if (!s) {
-        e->oom = 1;
-        return 0;
-      }
-      e->slots = s;
-      e->slots_cap = cap;
-    }
-    i = e->nslots++;
-    e->slots[i].gen = 0;
-  }
-  e->slots[i].f = f;
-  e->slots[i].gen++;
-  e->slots[i].next_free = 0;
-  f->slot = i + 1;
-  return ((uint64_t)e->slots[i].gen << 32) | i;
-}
-
-static void slot_release(sfn_exec *e, frame *f) {
-  uint32_t i;
-  if (!f->slot) return;
-  i = f->slot - 1;
-  e->slots[i].f = NULL;
-  e->slots[i].next_free = e->free_slot;
-  e->free_slot = i + 1;
-  f->slot = 0;
-}
-
-static frame *slot_frame(sfn_exec *e, uint64_t id) {
-  uint32_t i = (uint32_t)(id & 0xFFFFFFFFu), gen = (uint32_t)(id >> 32);
-  if (i >= e->nslots || !e->slots[i].f || e->slots[i].gen != gen) return NULL;
-  return e->slots[i].f;
-}
-
-/* After a frame moved: file it where its phase says. */
-static void place(sfn_exec *e, frame *f) {
-  heap_update(e, f);
-  if (f->phase == PH_TASK_QUEUED)
-    queue_push(e, f);
-  else
-    queue_remove(e, f);
-}
-
-/* Take f out of every structure (before freeing or aborting it). */
-static void unschedule(sfn_exec *e, frame *f) {
-  heap_remove(e, f);
-  queue_remove(e, f);
-  ready_remove(e, f);
-  slot_release(e, f);
-}
-
 /* ---- frames ---- */
 
 static frame *frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent,
@@ -342,7 +151,7 @@ static void fan_free(sfn_exec *e, fanout *fan) {
 /* Free f (and its children), unlinking it from its parent. */
 static void frame_free(sfn_exec *e, frame *f) {
   if (!f) return;
-  unschedule(e, f);
+  sfn_sched_unschedule(e, f);
   fan_free(e, f->fan);
   f->fan = NULL;
   if (f->parent && f->parent->fan) {
@@ -766,7 +575,7 @@ static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
   f->eff = params;
   f->task_deadline = timeout_s > 0 ? e->now + timeout_s * 1000 : -1;
   f->hb_deadline = heartbeat_s > 0 ? e->now + heartbeat_s * 1000 : -1;
-  if (!f->slot) f->task_id = slot_take(e, f);
+  if (!f->slot) f->task_id = sfn_sched_slot_take(e, f);
   if (!f->token) f->token = new_token(e, f->task_id);
   if (!f->token) e->oom = 1;
   f->attempt = f->attempt ? f->attempt : 1;
@@ -945,7 +754,7 @@ static int will_retry(const frame *f, const sfn_value *error);
  * (reap): it may still be on the C stack of whoever is stepping it. */
 static void retire(sfn_exec *e, frame *c) {
   frame *f = c->parent;
-  unschedule(e, c);
+  sfn_sched_unschedule(e, c);
   if (f && f->fan) {
     if (c->sib_prev)
       c->sib_prev->sib_next = c->sib_next;
@@ -988,7 +797,7 @@ static void child_ended(sfn_exec *e, frame *c, sfn_value *out, sfn_value *error,
     sfn_decref(fan->results->u.a.items[i]);
     fan->results->u.a.items[i] = out;
     retire(e, c);
-    if (!f->in_ready) ready_push(e, f);
+    if (!f->in_ready) sfn_sched_ready_push(e, f);
     return;
   }
   sfn_decref(out);
@@ -1015,7 +824,7 @@ static void child_ended(sfn_exec *e, frame *c, sfn_value *out, sfn_value *error,
   f->fan = NULL;
   f->phase = PH_ENTER; /* until raise_error decides */
   raise_error(e, f, error, cause);
-  if (!f->in_ready && f->phase != PH_DONE) ready_push(e, f);
+  if (!f->in_ready && f->phase != PH_DONE) sfn_sched_ready_push(e, f);
 }
 
 /* ---- Retry and Catch ---- */
@@ -1152,8 +961,8 @@ static void run_state(sfn_exec *e, frame *f) {
   f->token = NULL;
   if (s->type == SFN_STATE_TASK && s->wait_for_token) {
     /* The token must exist before Parameters read $$.Task.Token: reserve the task slot now. */
-    slot_release(e, f);
-    f->task_id = slot_take(e, f);
+    sfn_sched_slot_release(e, f);
+    f->task_id = sfn_sched_slot_take(e, f);
     f->token = new_token(e, f->task_id);
     if (!f->token) e->oom = 1;
   }
@@ -1292,7 +1101,7 @@ static void task_timed_out(sfn_exec *e, frame *f) {
   if (!ev) e->oom = 1;
   f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
                          f->last_event, s, NULL, ev, NULL);
-  slot_release(e, f);
+  sfn_sched_slot_release(e, f);
   clear_wait(f);
   f->task_deadline = f->hb_deadline = -1;
   f->phase = PH_ENTER; /* until raise_error decides */
@@ -1330,12 +1139,12 @@ static void step(sfn_exec *e, frame *f) {
     } else
       break;
   }
-  if (f->phase != PH_DONE) place(e, f);
+  if (f->phase != PH_DONE) sfn_sched_place(e, f);
 }
 
 /* A frame's deadline came: timer, retry or task timeout. */
 static void fire(sfn_exec *e, frame *f) {
-  heap_remove(e, f);
+  sfn_sched_heap_remove(e, f);
   switch (f->phase) {
     case PH_TIMER: wake_wait(e, f); break;
     case PH_RETRY:
@@ -1344,7 +1153,7 @@ static void fire(sfn_exec *e, frame *f) {
       break;
     case PH_TASK_QUEUED:
     case PH_TASK_RUNNING:
-    case PH_TASK_CALLBACK: queue_remove(e, f); task_timed_out(e, f); break;
+    case PH_TASK_CALLBACK: sfn_sched_queue_remove(e, f); task_timed_out(e, f); break;
     default: break;
   }
   step(e, f);
@@ -1420,7 +1229,7 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
   e->root = frame_new(e, m, input, NULL, 0);
   if (!e->root) goto oom;
-  ready_push(e, e->root);
+  sfn_sched_ready_push(e, e->root);
   if (e->oom) goto oom;
   return e;
 oom:
@@ -1484,7 +1293,7 @@ int sfn_exec_run(sfn_exec *e, int64_t now) {
     }
     if (e->nheap) {
       frame *f = e->heap[0];
-      int64_t d = frame_deadline(f);
+      int64_t d = sfn_sched_frame_deadline(f);
       if (e->deadline >= 0 && e->deadline <= d && e->deadline <= e->now) {
         time_out(e);
         break;
@@ -1511,7 +1320,7 @@ const char *sfn_exec_status_name(sfn_exec_status s) {
 int64_t sfn_exec_wake_time(const sfn_exec *e) {
   int64_t w = -1;
   if (e->status != SFN_EXEC_RUNNING) return -1;
-  if (e->nheap) w = frame_deadline(e->heap[0]);
+  if (e->nheap) w = sfn_sched_frame_deadline(e->heap[0]);
   if (e->deadline >= 0 && (w < 0 || e->deadline < w)) w = e->deadline;
   return w;
 }
@@ -1519,7 +1328,7 @@ int64_t sfn_exec_wake_time(const sfn_exec *e) {
 int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
   frame *f = e->queue_head;
   if (e->status != SFN_EXEC_RUNNING || !f) return SFN_NOTFOUND;
-  queue_remove(e, f);
+  sfn_sched_queue_remove(e, f);
   f->phase = PH_TASK_RUNNING;
   out->id = f->task_id;
   out->state = &f->m->states[f->state];
@@ -1532,7 +1341,7 @@ int sfn_exec_take_task(sfn_exec *e, sfn_task_request *out) {
 static frame *task_frame(sfn_exec *e, uint64_t id) {
   frame *f;
   if (e->status != SFN_EXEC_RUNNING) return NULL;
-  f = slot_frame(e, id);
+  f = sfn_sched_slot_frame(e, id);
   if (f && f->phase >= PH_TASK_QUEUED && f->phase <= PH_TASK_CALLBACK && f->task_id == id) return f;
   return NULL;
 }
@@ -1564,8 +1373,8 @@ static int advance_to(sfn_exec *e, int64_t now) {
 static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
   const sfn_state *s = &f->m->states[f->state];
   ev_type t = task_event(s, EV_TASK_SUCCEEDED, EV_LAMBDA_SUCCEEDED, EV_ACTIVITY_SUCCEEDED);
-  queue_remove(e, f);
-  slot_release(e, f);
+  sfn_sched_queue_remove(e, f);
+  sfn_sched_slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
   if (over_limit(e, output)) {
     sfn_value *ev, *cv;
@@ -1595,8 +1404,8 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *ev = error ? sfn_cstring(error) : NULL, *cv = cause ? sfn_cstring(cause) : NULL;
   int timed_out = error && (strcmp(error, "States.Timeout") == 0 || strcmp(error, "States.HeartbeatTimeout") == 0);
-  queue_remove(e, f);
-  slot_release(e, f);
+  sfn_sched_queue_remove(e, f);
+  sfn_sched_slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
   if ((error && !ev) || (cause && !cv)) e->oom = 1;
   if (timed_out)
@@ -1634,7 +1443,7 @@ int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
   if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
   s = &f->m->states[f->state];
   f->last_event = record(e, EV_TASK_SUBMITTED, f->last_event, s, output, NULL, NULL);
-  queue_remove(e, f);
+  sfn_sched_queue_remove(e, f);
   f->phase = PH_TASK_CALLBACK;
   return e->oom ? SFN_ERR : SFN_OK;
 }
@@ -1661,7 +1470,7 @@ int sfn_exec_send_heartbeat(sfn_exec *e, const char *token, int64_t now) {
   if (advance_to(e, now) || token_frame(e, token) != f) return SFN_NOTFOUND;
   s = &f->m->states[f->state];
   if (f->hb_deadline >= 0) f->hb_deadline = e->now + s->heartbeat_s * 1000;
-  place(e, f);
+  sfn_sched_place(e, f);
   return SFN_OK;
 }
 

@@ -165,4 +165,24 @@ struct sfn_exec {
 
 extern const char *const sfn_exec_state_type_names[];
 
+/* ---- scheduling (sfn_exec_sched.c) ---- */
+void sfn_sched_ready_push(sfn_exec *e, frame *f);
+void sfn_sched_ready_remove(sfn_exec *e, frame *f);
+/* The time a frame waits for (timer, retry, task deadline), or -1. */
+int64_t sfn_sched_frame_deadline(const frame *f);
+void sfn_sched_heap_remove(sfn_exec *e, frame *f);
+/* Put f in the timer heap at its current deadline (or take it out). */
+void sfn_sched_heap_update(sfn_exec *e, frame *f);
+void sfn_sched_queue_push(sfn_exec *e, frame *f);
+void sfn_sched_queue_remove(sfn_exec *e, frame *f);
+/* A task slot for f; returns the task id (slot and generation). */
+uint64_t sfn_sched_slot_take(sfn_exec *e, frame *f);
+void sfn_sched_slot_release(sfn_exec *e, frame *f);
+/* The frame holding task id, or NULL (unknown or stale id). */
+frame *sfn_sched_slot_frame(sfn_exec *e, uint64_t id);
+/* After a frame moved: file it where its phase says. */
+void sfn_sched_place(sfn_exec *e, frame *f);
+/* Take f out of every structure (before freeing or aborting it). */
+void sfn_sched_unschedule(sfn_exec *e, frame *f);
+
 #endif
