@@ -249,6 +249,13 @@ static int l_exec_send_failure(lua_State *L) {
   return 1;
 }
 
+/* exec:task_alive(id) -> boolean */
+static int l_exec_task_alive(lua_State *L) {
+  lexec *le = check_exec(L);
+  lua_pushboolean(L, sfn_exec_task_alive(le->e, (uint64_t)luaL_checknumber(L, 2)));
+  return 1;
+}
+
 /* exec:send_heartbeat(token, now_ms) -> true | false */
 static int l_exec_send_heartbeat(lua_State *L) {
   lexec *le = check_exec(L);
@@ -351,6 +358,7 @@ void lsfn_open_machine(lua_State *L) {
                                     {"send_success", l_exec_send_success},
                                     {"send_failure", l_exec_send_failure},
                                     {"send_heartbeat", l_exec_send_heartbeat},
+                                    {"task_alive", l_exec_task_alive},
                                     {"stop", l_exec_stop},
                                     {"describe", l_exec_describe},
                                     {"output_json", l_exec_output_json},

@@ -1436,6 +1436,8 @@ int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char
   return fail_task(e, f, error, cause);
 }
 
+int sfn_exec_task_alive(sfn_exec *e, uint64_t id) { return task_frame(e, id) != NULL; }
+
 int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
   frame *f = task_frame(e, id);
   const sfn_state *s;

@@ -87,6 +87,9 @@ int sfn_exec_send_failure(sfn_exec *e, const char *token, const char *error, con
                           int64_t now);
 int sfn_exec_send_heartbeat(sfn_exec *e, const char *token, int64_t now);
 
+/* Is task id still waiting for its result (not timed out, aborted or ended)? */
+int sfn_exec_task_alive(sfn_exec *e, uint64_t id);
+
 /* Stop a running execution (ABORTED). */
 int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now);
 

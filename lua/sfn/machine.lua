@@ -9,6 +9,7 @@ local core = require "sfn.core"
 
 local type, error, pairs, pcall, setmetatable, tostring, tonumber, select =
   type, error, pairs, pcall, setmetatable, tostring, tonumber, select
+local unpack = table.unpack or unpack
 local floor = math.floor
 
 local _M = {}
@@ -74,12 +75,20 @@ local function failure_of(e)
   return "Error", tostring(e)
 end
 
--- Run one task: a mock for its state, else a handler for its resource.
+-- An execution in progress: advance it, answer its callback tasks, stop it.
+local Execution = {}
+Execution.__index = Execution
+
+-- What a handler yields to wait: ctx.sleep(seconds) yields SLEEP, seconds.
+local SLEEP = {}
+
+-- Start one task: a mock for its state, else a handler for its resource.
 -- Returns "ok", result | "fail", error, cause | "submitted", output (a
 -- callback task handed over: it now waits for its token) | "wait" (a
--- callback task with neither mock nor handler) | nil, err (a misuse that
+-- callback task with neither mock nor handler) | "sleep", seconds, co (a
+-- handler that called ctx.sleep: resume co later) | nil, err (a misuse that
 -- stops the run).
-local function run_task(task, opts, counts)
+local function run_task(ex, task, opts, counts)
   local mocks = opts.mocks and opts.mocks[task.state]
   if mocks then
     local n = (counts[task.state] or 0) + 1
@@ -101,12 +110,37 @@ local function run_task(task, opts, counts)
     return "fail", "sfn.NoHandler",
       "No handler or mock for resource '" .. task.resource .. "' (state '" .. task.state .. "')"
   end
+  local exec, id = ex._exec, task.id
   local ctx = { state = task.state, resource = task.resource, token = task.token,
                 attempt = task.attempt }
-  local ok, result = pcall(handler, task.input, ctx)
-  if not ok then return "fail", failure_of(result) end
-  if task.callback then return "submitted", result end
-  return "ok", result
+  -- ctx.sleep(seconds): let other branches and iterations proceed while
+  -- this task takes `seconds` (virtual or real, as the run's clock).
+  ctx.sleep = function(seconds)
+    if type(seconds) ~= "number" or seconds < 0 then
+      error("bad argument #1 to 'sleep' (non-negative number expected)", 2)
+    end
+    coroutine.yield(SLEEP, seconds)
+  end
+  -- ctx.cancelled(): the task timed out, or its execution or branch ended.
+  ctx.cancelled = function() return not exec:task_alive(id) end
+  local co = coroutine.create(function() return handler(task.input, ctx) end)
+  return ex:_resume_task(task, co)
+end
+
+-- Resume a handler's coroutine until it returns, fails or sleeps.  Yields
+-- that are not ctx.sleep's go to the caller's coroutine (e.g. sfn.http
+-- under sfn.run) and their results come back to the handler.
+function Execution:_resume_task(task, co, ...)
+  local r = { coroutine.resume(co, ...) }
+  while true do
+    if not r[1] then return "fail", failure_of(r[2]) end
+    if coroutine.status(co) == "dead" then
+      if task.callback then return "submitted", r[2] end
+      return "ok", r[2]
+    end
+    if r[2] == SLEEP then return "sleep", r[3], co end
+    r = { coroutine.resume(co, coroutine.yield(select(2, unpack(r)))) }
+  end
 end
 
 -- STANDARD executions record history unless told not to; EXPRESS ones, as on
@@ -116,9 +150,6 @@ local function record_history(machine, opts)
   return opts.history and true or false
 end
 
--- An execution in progress: advance it, answer its callback tasks, stop it.
-local Execution = {}
-Execution.__index = Execution
 
 -- machine:start(input, opts) -> execution | nil, err
 -- opts: as for machine:run.  The execution does not move until advanced.
@@ -149,29 +180,47 @@ function Machine:start(input, opts)
     if err.code == "JSONError" then err.code = "InvalidExecutionInput" end
     return fail(err)
   end
-  return setmetatable({ _exec = exec, _opts = opts, _counts = {}, _history = history,
+  return setmetatable({ _exec = exec, _opts = opts, _counts = {}, _history = history, _sleeping = {},
                         _real = opts.clock == "real", now = start_ms }, Execution)
 end
 
 -- Run what can run at the current time: tasks, and timers already due.
 -- Returns nil, err on a misuse (e.g. mocks exhausted).
+local function report(ex, task, what, a, b)
+  local exec = ex._exec
+  if ex._real then ex.now = now_ms() end
+  if what == "ok" then
+    exec:task_succeeded(task.id, a, ex.now, false)
+  elseif what == "fail" then
+    exec:task_failed(task.id, a, b, ex.now)
+  elseif what == "submitted" then
+    exec:task_submitted(task.id, a, ex.now, false)
+  elseif what == "sleep" then
+    local wake = ex.now + floor(a * 1000 + 0.5)
+    local sleeping = ex._sleeping
+    sleeping[#sleeping + 1] = { task = task, co = b, wake = wake }
+  end
+end
+
 local function settle(ex)
   local exec, opts = ex._exec, ex._opts
   while exec:run(ex.now) == "RUNNING" do
     local task = exec:take_task()
     if not task then return true end
-    local what, a, b = run_task(task, opts, ex._counts)
+    local what, a, b = run_task(ex, task, opts, ex._counts)
     if what == nil then return nil, a end
-    if ex._real then ex.now = now_ms() end
-    if what == "ok" then
-      exec:task_succeeded(task.id, a, ex.now, false)
-    elseif what == "fail" then
-      exec:task_failed(task.id, a, b, ex.now)
-    elseif what == "submitted" then
-      exec:task_submitted(task.id, a, ex.now, false)
-    end
+    report(ex, task, what, a, b)
   end
   return true
+end
+
+-- The sleeping handler that wakes first (index), or nil.
+local function first_sleeper(ex)
+  local best, bi = nil, nil
+  for i, s in ipairs(ex._sleeping) do
+    if not best or s.wake < best then best, bi = s.wake, i end
+  end
+  return bi
 end
 
 -- execution:advance([seconds]) -> status | nil, err
@@ -189,18 +238,38 @@ function Execution:advance(seconds)
     if not ok then return fail(err) end
     if exec:status() ~= "RUNNING" then break end
     local wake = exec:wake_time()
-    if not wake or (target and wake > target) then break end
+    local si = first_sleeper(self)
+    local swake = si and self._sleeping[si].wake
+    local next_t = wake
+    if swake and (not next_t or swake <= next_t) then next_t = swake end
+    if not next_t or (target and next_t > target) then break end
     if self._real then
-      local d = wake - now_ms()
+      local d = next_t - now_ms()
       if d > 0 then core.sleep_ms(d) end
       self.now = now_ms()
-    elseif wake > self.now then
-      self.now = wake
+    elseif next_t > self.now then
+      self.now = next_t
+    end
+    if swake and swake == next_t then
+      -- the engine first (a timeout due at the same moment wins), then the handler
+      exec:run(self.now)
+      local s = table.remove(self._sleeping, si)
+      report(self, s.task, self:_resume_task(s.task, s.co))
     end
   end
   if target and exec:status() == "RUNNING" and target > self.now then
     self.now = target
     exec:run(self.now)
+  end
+  if exec:status() ~= "RUNNING" then
+    -- The execution ended: wake every sleeping handler at once, so it can see
+    -- ctx.cancelled() and return (its result goes nowhere).
+    local sleeping = self._sleeping
+    self._sleeping = {}
+    for _, s in ipairs(sleeping) do
+      local what, a, b = self:_resume_task(s.task, s.co)
+      while what == "sleep" do what, a, b = self:_resume_task(s.task, b) end
+    end
   end
   return exec:status()
 end
@@ -250,6 +319,7 @@ function Execution:stop(err_name, cause)
   if not self._exec:stop(err_name, cause, self.now) then
     return fail({ code = "ExecutionNotRunning", message = "The execution has already ended" })
   end
+  self:advance() -- tasks in flight: their handlers see ctx.cancelled()
   return true
 end
 
