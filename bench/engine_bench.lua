@@ -21,9 +21,26 @@
 --
 -- `--check-sfn-run W FILE` instead checks that FILE (what `bin/sfn run` printed
 -- for workload W) is a SUCCEEDED run with W's result; exit 0 when it is.
--- The ids: a.run, a.run_only, a.history, b.*, c.*, compile.a.
--- Exit status 1 when a workload other than b fails (b is Map: "not supported
--- yet" until Map lands, which does not fail the bench).
+-- The ids: a.run, a.run_only, a.history, b.run, b.run_json, b.run_only,
+-- b.history, c.*, compile.a.  Exit status 1 when a workload fails.
+--
+-- Workload b (Map over 10,000 items) has ~900 KB of output, over AWS's
+-- 256 KiB payload limit: its runs pass `payload_limit = false`.  All runs are
+-- EXPRESS, so b with history on records its 40,006 events without STANDARD's
+-- 25,000-event quota.  b.run builds the input as a Lua table inside the clock,
+-- as the peer builds its JS object inside its clock; b.run_json passes JSON
+-- text encoded once before the clock starts (the engine's decode is timed).
+--
+-- `--once W [--items N] [--input table|json]` instead runs one workload once
+-- in a fresh process, for a peak-RSS measurement from outside (tools/run-bench
+-- wraps it in /usr/bin/time -f %M): W is b (compile+run, history off), or map
+-- (b's Map with MaxConcurrency 0 over N items, default 100,000).  The input
+-- is built first (a Lua table, or JSON text built directly), then the machine is compiled and
+-- run once; the result's JSON text is checked (not decoded) after the
+-- input and the machine are dropped.  Prints one line
+--   sfn-once id=<W> items=N input=table|json status=ok rss_input_kb=..
+--     hwm_run_kb=.. hwm_kb=.. run_ms=..
+-- (VmRSS after building the input, VmHWM right after the run, VmHWM at exit).
 
 local sfn = require "sfn"
 
@@ -31,6 +48,7 @@ local reps = tonumber(os.getenv("SFN_BENCH_REPS") or "") or 21
 local warmup = tonumber(os.getenv("SFN_BENCH_WARMUP") or "") or 3
 local only = nil
 local check_run = nil   -- { workload, file } for --check-sfn-run
+local once = nil        -- { workload =, items =, input = } for --once
 do
   local i = 1
   while arg and arg[i] do
@@ -40,13 +58,26 @@ do
     elseif a == "--check-sfn-run" then
       check_run = { arg[i + 1], arg[i + 2] }
       i = i + 2
+    elseif a == "--once" then
+      once = once or {}
+      once.workload = arg[i + 1]
+      i = i + 1
+    elseif a == "--items" then
+      once = once or {}
+      once.items = assert(tonumber(arg[i + 1]), "--items N")
+      i = i + 1
+    elseif a == "--input" then
+      once = once or {}
+      once.input = arg[i + 1]
+      i = i + 1
     elseif a == "--only" then
       only = {}
       for w in tostring(arg[i + 1]):gmatch("[^,]+") do only[w] = true end
       i = i + 1
     else
       io.stderr:write("usage: engine_bench.lua [--reps N] [--warmup N] [--only a,b,c,compile]\n"
-        .. "       engine_bench.lua --check-sfn-run a|b|c FILE\n")
+        .. "       engine_bench.lua --check-sfn-run a|b|c FILE\n"
+        .. "       engine_bench.lua --once b|map [--items N] [--input table|json]\n")
       os.exit(2)
     end
     i = i + 1
@@ -106,6 +137,52 @@ local function check(cond, what)
   if not cond then error("result check failed: " .. what, 0) end
 end
 
+-- b's input and check for n items (b itself: n = 10,000)
+local function items_input(n)
+  local items = {}
+  for i = 0, n - 1 do items[i + 1] = { id = i, name = "item-" .. i, pad = "xxxxxxxx" } end
+  return { items = items }
+end
+
+-- the same input as JSON text, built directly (no Lua table of n items)
+local function items_json(n)
+  local parts = {}
+  for i = 0, n - 1 do
+    parts[i + 1] = '{"id":' .. i .. ',"name":"item-' .. i .. '","pad":"xxxxxxxx"}'
+  end
+  return '{"items":[' .. table.concat(parts, ",") .. "]}"
+end
+
+local function items_check(n, label)
+  return function(o)
+    local out = type(o) == "table" and o.out
+    local last = type(out) == "table" and out[n]
+    check(type(out) == "table" and #out == n and type(last) == "table" and last.id == n - 1
+      and last.seen == true and last.name == "item-" .. (n - 1) and last.pad == nil,
+      string.format("%s: out[%d]={id=%d, name=item-%d, seen=true, no pad}", label, n - 1, n - 1, n - 1))
+  end
+end
+
+-- The same check on the output's JSON text, without decoding it: a decoded
+-- copy of 100,000 items would raise the peak RSS that --once measures.  The
+-- text must end with `"out":[` + the n results, exactly as sfn encodes them
+-- (Parameters' key order), + `]}`.
+local function items_check_text(n, label, text)
+  local what = string.format("%s: output ends with \"out\":[{\"id\":0,\"name\":\"item-0\",\"seen\":true},"
+    .. "...%d results]}", label, n)
+  check(type(text) == "string", what)
+  local _, open_end = text:find('"out":[', 1, true)
+  check(open_end ~= nil, what)
+  local pos = open_end + 1
+  for i = 0, n - 1 do
+    local item = (i > 0 and "," or "") .. '{"id":' .. i .. ',"name":"item-' .. i .. '","seen":true}'
+    check(text:find(item, pos, true) == pos, what .. " (result " .. i .. ")")
+    pos = pos + #item
+    if i % 10000 == 9999 then collectgarbage("collect") end
+  end
+  check(pos == #text - 1 and text:sub(pos) == "]}", what)
+end
+
 local workloads = {
   a = {
     file = "a-pass-chain-1000.json",
@@ -117,17 +194,10 @@ local workloads = {
   },
   b = {
     file = "b-inline-map-10k.json",
-    input = function()
-      local items = {}
-      for i = 0, 9999 do items[i + 1] = { id = i, name = "item-" .. i, pad = "xxxxxxxx" } end
-      return { items = items }
-    end,
-    check = function(o)
-      local out = type(o) == "table" and o.out
-      local last = type(out) == "table" and out[10000]
-      check(type(out) == "table" and #out == 10000 and type(last) == "table" and last.id == 9999
-        and last.seen == true and last.pad == nil, "b: out[9999]={id=9999, seen=true, no pad}")
-    end,
+    input = function() return items_input(10000) end,
+    check = items_check(10000, "b"),
+    payload_limit = false,   -- ~900 KB of output: over AWS's 256 KiB
+    json_variant = true,     -- also time b.run_json
   },
   c = {
     file = "c-choice-loop-10k.json",
@@ -148,12 +218,14 @@ local function decode(text)
   error("sfn.json.decode is missing: cannot check the result", 0)
 end
 
--- Run fn() warmup + reps times; fn returns nothing or raises.  Returns the
--- sorted list of timings in ms.
-local function measure(fn, n_reps, n_warmup)
+-- Run fn() warmup + reps times; fn returns nothing or raises; before(), when
+-- given, runs before each rep's full collection (outside the clock), e.g. to
+-- drop the previous rep's result.  Returns the sorted list of timings in ms.
+local function measure(fn, n_reps, n_warmup, before)
   for _ = 1, n_warmup do fn() end
   local times = {}
   for r = 1, n_reps do
+    if before then before() end
     collectgarbage("collect")
     local t0 = now()
     fn()
@@ -192,15 +264,18 @@ local function errtext(err)
   return tostring(err)
 end
 
--- One full run: compile (when machine is nil) and run; checks the result.
-local function run_once(w, def, machine, history)
+-- One full run: compile (when machine is nil) and run, on `input` (JSON text
+-- prepared by the caller) or else on w.input() built here, inside the clock.
+local function run_once(w, def, machine, history, input)
   local m = machine
   if not m then
     local err
     m, err = sfn.machine(def, { type = "EXPRESS" })
     if not m then error({ stage = "compile", err = err }, 0) end
   end
-  local run = m:run(w.input(), { history = history })
+  local opts = { history = history }
+  if w.payload_limit ~= nil then opts.payload_limit = w.payload_limit end
+  local run = m:run(input or w.input(), opts)
   return run
 end
 
@@ -210,13 +285,18 @@ local function verify(w, run, history)
     error("status " .. tostring(run.status) .. " " .. tostring(run.error) .. ": " .. tostring(run.cause), 0)
   end
   w.check(decode(run.output))
-  if history and type(run.history) ~= "table" then error("history requested but run.history is missing", 0) end
+  if history then
+    local h = run.history
+    if type(h) ~= "table" then error("history requested but run.history is missing", 0) end
+    if #h < 2 or h[#h].type ~= "ExecutionSucceeded" then
+      error("history: last of " .. #h .. " events is " .. tostring(h[#h] and h[#h].type), 0)
+    end
+  end
 end
 
 local function bench_workload(key)
   local w = workloads[key]
   local def = read_file(w.file)
-  local soft = (key == "b")   -- Map is not in the engine yet: do not fail the bench
   local function bad(id, e)
     local note
     if type(e) == "table" and e.stage == "compile" then
@@ -224,12 +304,8 @@ local function bench_workload(key)
     else
       note = errtext(e)
     end
-    if soft then
-      emit_bad(id, "unsupported", "not supported yet (" .. note .. ")")
-    else
-      emit_bad(id, "failed", note)
-      failures = failures + 1
-    end
+    emit_bad(id, "failed", note)
+    failures = failures + 1
   end
 
   -- Probe once: a failure here means the workload cannot run at all.
@@ -241,11 +317,15 @@ local function bench_workload(key)
     { id = key .. ".run_only", history = false, precompiled = true },
     { id = key .. ".history", history = true, precompiled = false },
   }
+  if w.json_variant then
+    table.insert(variants, 2, { id = key .. ".run_json", history = false, precompiled = false, json = true })
+  end
   for _, v in ipairs(variants) do
     local machine = v.precompiled and assert(sfn.machine(def, { type = "EXPRESS" })) or nil
+    local input = v.json and assert(json.encode(w.input())) or nil
     -- check the variant once outside the timing, then time it; every timed
     -- run's result is checked after its clock stops.
-    local okv, ev = pcall(function() verify(w, run_once(w, def, machine, v.history), v.history) end)
+    local okv, ev = pcall(function() verify(w, run_once(w, def, machine, v.history, input), v.history) end)
     if not okv then
       bad(v.id, ev)
     else
@@ -253,9 +333,10 @@ local function bench_workload(key)
       reset_peak_rss()
       local last
       local okm, em = pcall(function()
+        -- the previous rep's result is garbage before the next rep starts
         return measure(function()
-          last = run_once(w, def, machine, v.history)
-        end, reps, warmup)
+          last = run_once(w, def, machine, v.history, input)
+        end, reps, warmup, function() last = nil end)
       end)
       if okm then
         local okc, ec = pcall(verify, w, last, v.history)
@@ -297,6 +378,65 @@ if check_run then
   if not ok then io.stderr:write(errtext(e), "\n"); os.exit(1) end
   os.exit(0)
 end
+
+-- --once: one run in this process, for a peak-RSS measurement from outside
+local function status_kb(field)
+  local f = io.open("/proc/self/status", "r")
+  if not f then return -1 end
+  local text = f:read("*a")
+  f:close()
+  return tonumber(text:match(field .. ":%s*(%d+)%s*kB")) or -1
+end
+
+local function run_once_mode(o)
+  local kind = o.workload
+  local as = o.input or "table"
+  if (kind ~= "b" and kind ~= "map") or (as ~= "table" and as ~= "json") then
+    io.stderr:write("--once b|map [--items N] [--input table|json]\n")
+    os.exit(2)
+  end
+  local n = kind == "b" and 10000 or (o.items or 100000)
+  if kind == "b" and o.items and o.items ~= 10000 then
+    io.stderr:write("--once b runs 10,000 items; --once map --items N for other counts\n")
+    os.exit(2)
+  end
+  local def = read_file(workloads.b.file)
+  if kind == "map" then
+    local count
+    def, count = def:gsub('"Type": "Map",', '"Type": "Map",\n   "MaxConcurrency": 0,', 1)
+    assert(count == 1, "b's definition changed: cannot add MaxConcurrency")
+  end
+  local ok, e = pcall(function()
+    local input = as == "json" and items_json(n) or items_input(n)
+    collectgarbage("collect")
+    local rss_input = status_kb("VmRSS")
+    local t0 = now()
+    local m, err = sfn.machine(def, { type = "EXPRESS" })
+    if not m then error("sfn.machine rejected the definition: " .. errtext(err), 0) end
+    local run = m:run(input, { history = false, payload_limit = false })
+    local t1 = now()
+    local hwm_run = status_kb("VmHWM")
+    if type(run) ~= "table" then error("run returned " .. tostring(run), 0) end
+    if run.status ~= "SUCCEEDED" then
+      error("status " .. tostring(run.status) .. " " .. tostring(run.error) .. ": " .. tostring(run.cause), 0)
+    end
+    -- check the text after dropping the input and the machine
+    local output = run.output
+    input, m, run = nil, nil, nil
+    collectgarbage("collect")
+    items_check_text(n, kind, output)
+    output = nil
+    io.write(string.format("sfn-once id=%s items=%d input=%s status=ok rss_input_kb=%d hwm_run_kb=%d"
+      .. " hwm_kb=%d run_ms=%.1f lua=%s\n", kind, n, as, rss_input, hwm_run, status_kb("VmHWM"),
+      (t1 - t0) * 1000, ((jit and jit.version or _VERSION):gsub(" ", "_"))))
+  end)
+  if not ok then
+    emit_bad("once." .. kind, "failed", errtext(e))
+    os.exit(1)
+  end
+  os.exit(0)
+end
+if once then run_once_mode(once) end
 
 -- compile first, on a fresh heap: the workloads' history runs leave a large
 -- heap behind that makes later allocations (and so compile) noisier

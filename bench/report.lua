@@ -10,9 +10,19 @@
 --   peer-<w>.json          `node run-als.js <w> N` output (w = a, b, c)
 --   proc-peer-a.json, proc-peer-noop.json   hyperfine exports of node
 --   peer.note              why the peer columns are missing
--- Targets (from the issue): a and c in-process at least 50x faster than
--- aws-local-stepfunctions; `sfn run` whole process at least 20x faster than
--- node running it; a 1,000-state compile under 5 ms.
+--   rss-<name>.kb          peak RSS (KiB, /usr/bin/time -f %M) of one process,
+--                          one line per run; names: sfn-<lua>-b-<input>,
+--                          sfn-<lua>-map10000-<input>, sfn-<lua>-map100000-<input>
+--                          (input = table or json), peer-b (node run-als.js b)
+--   rss-<name>.out         the sfn-once lines of those runs (rss_input_kb=..)
+--   rss-<name>.note, rss.note   why a peak-RSS figure is missing
+-- Targets (from issues 2 and 3): a, b and c in-process at least 50x faster
+-- than aws-local-stepfunctions; `sfn run` whole process at least 20x faster
+-- than node running it; a 1,000-state compile under 5 ms; b's peak RSS at
+-- most a fifth of node's; a Map over 100,000 items with MaxConcurrency 0
+-- costing under 1 KiB per item ((RSS at 100k - RSS at 10k) / 90,000).
+-- b's ratios use its input as a Lua table (built inside the clock, as the
+-- peer builds its JS object); the JSON-text figures are shown next to them.
 
 local dir = assert(arg[1], "usage: report.lua DIR LUA...")
 local luas = {}
@@ -63,6 +73,28 @@ local function peer_inproc(w)
     s and s:match('"node"%s*:%s*"([^"]*)"'), lo and tonumber(lo) or nil
 end
 
+-- peak RSS runs -> median and min in KiB, and the median of the sfn-once
+-- lines' rss_input_kb (RSS after building the input), or nil
+local function median_of(t)
+  if #t == 0 then return nil end
+  table.sort(t)
+  local n = #t
+  if n % 2 == 1 then return t[(n + 1) / 2] end
+  return (t[n / 2] + t[n / 2 + 1]) / 2
+end
+
+local function rss_figure(name)
+  local s = slurp("rss-" .. name .. ".kb")
+  local kbs = {}
+  for v in (s or ""):gmatch("%d+") do kbs[#kbs + 1] = tonumber(v) end
+  local inputs = {}
+  for v in (slurp("rss-" .. name .. ".out") or ""):gmatch("rss_input_kb=(%d+)") do
+    inputs[#inputs + 1] = tonumber(v)
+  end
+  local med = median_of(kbs)
+  return med, kbs[1], median_of(inputs)
+end
+
 local sfn = {}
 for _, lua in ipairs(luas) do sfn[lua] = parse_sfn(slurp("sfn-" .. lua .. ".txt")) end
 
@@ -74,6 +106,26 @@ local function fmt_ms(ms)
   if ms >= 10 then return string.format("%.1f ms", ms) end
   if ms >= 1 then return string.format("%.2f ms", ms) end
   return string.format("%.3f ms", ms)
+end
+
+local function fmt_mb(kb)
+  return string.format("%.1f MB", kb / 1024)
+end
+
+-- "median (min)" of a peak RSS in KiB
+local function fmt_rss(kb, lo)
+  if not kb then return nil end
+  if not lo or lo == kb then return fmt_mb(kb) end
+  return fmt_mb(kb) .. " (" .. fmt_mb(lo):gsub(" MB$", "") .. ")"
+end
+
+-- bytes with a thousands separator
+local function fmt_bytes(b)
+  local s = string.format("%.0f", b)
+  local neg = s:sub(1, 1) == "-"
+  if neg then s = s:sub(2) end
+  s = s:reverse():gsub("(%d%d%d)", "%1,"):reverse():gsub("^,", "")
+  return (neg and "-" or "") .. s .. " B"
 end
 
 -- "median (min)": the median is the figure; the min shows the noise
@@ -134,6 +186,10 @@ for _, w in ipairs({ "a", "b", "c" }) do
     { id = w .. ".run_only", label = "   run only (precompiled), history off" },
     { id = w .. ".history", label = "   compile+run, history on", peer = true },
   }
+  if w == "b" then
+    variants[1].label = titles[w] .. " (compile+run, history off, input Lua table)"
+    table.insert(variants, 2, { id = "b.run_json", label = "   compile+run, history off, input JSON text" })
+  end
   for _, v in ipairs(variants) do
     local cells, values = {}, {}
     for _, lua in ipairs(luas) do
@@ -204,6 +260,59 @@ do -- peak RSS
   row("peak RSS of the bench process (VmHWM)", cells, "", "")
 end
 
+-- peak RSS of one process running one workload once
+local rss_note = note("rss.note")
+local rss = {}      -- rss[lua][case] = { kb =, lo =, input_kb = }
+local node_b = {}
+do
+  node_b.kb, node_b.lo = rss_figure("peer-b")
+  local pn = note("rss-peer-b.note")
+  if pn then add_note("node run-als.js b peak RSS: " .. pn) end
+  local cases = { "b-table", "b-json", "map10000-table", "map100000-table", "map10000-json", "map100000-json" }
+  for _, lua in ipairs(luas) do
+    rss[lua] = {}
+    for _, c in ipairs(cases) do
+      local kb, lo, input_kb = rss_figure("sfn-" .. lua .. "-" .. c)
+      rss[lua][c] = kb and { kb = kb, lo = lo, input_kb = input_kb } or nil
+      local n = note("rss-sfn-" .. lua .. "-" .. c .. ".note")
+      if n then add_note(lua .. " peak RSS " .. c .. ": " .. n) end
+    end
+  end
+  local function cell(lua, c)
+    local r = rss[lua][c]
+    if r then return fmt_rss(r.kb, r.lo) end
+    if slurp("rss-sfn-" .. lua .. "-" .. c .. ".note") then return "FAILED" end
+    return rss_note and "not run" or "-"
+  end
+  local function rss_row(label, c, with_peer)
+    local cells, ratios = {}, {}
+    for _, lua in ipairs(luas) do
+      cells[#cells + 1] = cell(lua, c)
+      local r = rss[lua][c]
+      ratios[#ratios + 1] = (r and node_b.kb) and fmt_ratio(node_b.kb / r.kb) or "-"
+    end
+    local peer_cell, ratio = "", ""
+    if with_peer then
+      peer_cell = node_b.kb and fmt_rss(node_b.kb, node_b.lo) or ((peer_note or rss_note) and "skipped" or "-")
+      ratio = node_b.kb and table.concat(ratios, " / ") or ""
+    end
+    row(label, cells, peer_cell, ratio)
+  end
+  rss_row("b: peak RSS, a process running b once, input Lua table", "b-table", true)
+  rss_row("   input JSON text", "b-json", false)
+  for _, input in ipairs({ "table", "json" }) do
+    local what = input == "table" and "Lua table" or "JSON text"
+    rss_row("Map, MaxConcurrency 0, 10,000 items: peak RSS, input " .. what, "map10000-" .. input, false)
+    rss_row("   100,000 items", "map100000-" .. input, false)
+    local cells = {}
+    for _, lua in ipairs(luas) do
+      local r10, r100 = rss[lua]["map10000-" .. input], rss[lua]["map100000-" .. input]
+      cells[#cells + 1] = (r10 and r100) and fmt_bytes((r100.kb - r10.kb) * 1024 / 90000) or "-"
+    end
+    row("   per item: (100k - 10k) / 90,000", cells, "", "")
+  end
+end
+
 -- ---- print the table ----
 local header = { "workload" }
 for _, lua in ipairs(luas) do header[#header + 1] = "sfn " .. lua end
@@ -243,7 +352,14 @@ if peer_note then print("peer columns skipped: " .. peer_note) end
 print("cells: median (min) in ms; in-process rows are in-process, `sfn run` rows whole process")
 print("sfn in-process = median after warm-up of sfn.machine(def, {type=\"EXPRESS\"}):run(input, {history=...});"
   .. " whole process = hyperfine median")
-print("ratio columns: " .. table.concat(luas, " / "))
+print("ratio columns: " .. table.concat(luas, " / ") .. "; b's ratios use its input as a Lua table"
+  .. " (built inside the clock, as the peer builds its JS object)")
+print("b runs with payload_limit = false (its ~900 KB output is over AWS's 256 KiB payload limit);"
+  .. " b with history on runs as EXPRESS, with no 25,000-event quota (b records 40,006 events)")
+print("b.run_json: input as JSON text encoded before the clock starts (the engine's decode is timed)")
+print("peak RSS rows: /usr/bin/time -f %M of one process that builds its input, compiles and runs once"
+  .. " (history off), median (min) of the runs; MB = 1,048,576 bytes; node: `node run-als.js b`")
+if rss_note then print("peak RSS rows skipped: " .. rss_note) end
 for _, lua in ipairs(luas) do
   local n = note("sfn-" .. lua .. ".note")
   if n then print(lua .. ": " .. n) end
@@ -268,8 +384,10 @@ local function target(label, per_lua)
   for _, lua in ipairs(luas) do parts[#parts + 1] = lua .. " " .. per_lua(lua) end
   print("  " .. label .. ": " .. table.concat(parts, "; "))
 end
-for _, w in ipairs({ "a", "c" }) do
-  target(w .. " in-process at least 50x faster than aws-local-stepfunctions", function(lua)
+for _, w in ipairs({ "a", "b", "c" }) do
+  local label = w .. " in-process at least 50x faster than aws-local-stepfunctions"
+  if w == "b" then label = label .. " (input Lua table)" end
+  target(label, function(lua)
     local rec = sfn[lua][w .. ".run"]
     if not (rec and rec.status == "ok") then return "NOT met (no sfn figure)" end
     if not peer_ms[w] then return "unknown (no peer figure)" end
@@ -292,3 +410,32 @@ target("1,000-state compile under 5 ms", function(lua)
   if not (rec and rec.status == "ok") then return "NOT met (no figure)" end
   return string.format("%s %s", fmt_ms(rec.median_ms), verdict(rec.median_ms < 5))
 end)
+target("b peak RSS at most a fifth of node's (one run per process, input Lua table)", function(lua)
+  local r = rss[lua]["b-table"]
+  if not r then return "NOT met (no sfn figure)" end
+  if not node_b.kb then return "unknown (no peer figure)" end
+  local ratio = node_b.kb / r.kb
+  return string.format("%s vs %s, %s less %s", fmt_mb(r.kb), fmt_mb(node_b.kb), fmt_ratio(ratio),
+    verdict(ratio >= 5))
+end)
+print("  Map over 100,000 items (MaxConcurrency 0) under 1 KiB per item, (RSS100k - RSS10k) / 90,000:")
+for _, lua in ipairs(luas) do
+  local parts = {}
+  for _, input in ipairs({ "table", "json" }) do
+    local what = input == "table" and "input Lua table" or "input JSON text"
+    local r10, r100 = rss[lua]["map10000-" .. input], rss[lua]["map100000-" .. input]
+    if r10 and r100 then
+      local per = (r100.kb - r10.kb) * 1024 / 90000
+      local text = string.format("%s %s (%s at 100k, %s at 10k) %s", what, fmt_bytes(per),
+        fmt_mb(r100.kb), fmt_mb(r10.kb), verdict(per < 1024))
+      if r10.input_kb and r100.input_kb then
+        text = text .. string.format(", of which the input built before the run %s",
+          fmt_bytes((r100.input_kb - r10.input_kb) * 1024 / 90000))
+      end
+      parts[#parts + 1] = text
+    else
+      parts[#parts + 1] = what .. " NOT met (no figure)"
+    end
+  end
+  for _, p in ipairs(parts) do print("    " .. lua .. " " .. p) end
+end
