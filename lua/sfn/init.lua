@@ -24,6 +24,8 @@ _M.run = scheduler.run
 _M.sleep = scheduler.sleep
 -- sfn.client{...}: the remote client (lua/sfn/client.lua), loaded on first use
 _M.client = function(opts) return require("sfn.client").new(opts) end
+-- sfn.worker{...}: an activity worker (lua/sfn/worker.lua), loaded on first use
+_M.worker = function(opts) return require("sfn.worker").new(opts) end
 -- sfn.local_service{...}: the API in-process (lua/sfn/local_service.lua), loaded on first use
 _M.local_service = function(opts) return require("sfn.local_service").new(opts) end
 
