@@ -22,5 +22,6 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_clock(L);
   lsfn_open_http(L);
   lsfn_open_sigv4(L);
+  lsfn_open_httpreq(L);
   return 1;
 }
