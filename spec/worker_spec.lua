@@ -584,3 +584,81 @@ describe("sfn.worker", function()
     end)
   end)
 end)
+
+describe("sfn worker (the command)", function()
+  local lua = os.getenv("SFN_LUA") or "lua5.4"
+
+  -- Starts `bin/sfn worker FILE` in the background; returns its pid and a
+  -- function that waits for it and returns its stderr.
+  local function start(file, env, args)
+    local log = os.tmpname()
+    local cmd = string.format("%s sh -c 'echo $$; exec %s bin/sfn worker %s %s 2>%s'", env, lua, file,
+      args or "", log)
+    local p = assert(io.popen(cmd, "r"))
+    local pid = tonumber(p:read("*l"))
+    return pid, function()
+      p:read("*a")
+      p:close()
+      local f = io.open(log, "rb")
+      local s = f and f:read("*a") or ""
+      if f then f:close() end
+      os.remove(log)
+      return s
+    end
+  end
+
+  after_each(function()
+    for _, s in ipairs(servers) do s:stop() end
+    servers = {}
+  end)
+
+  it("reports the tasks in flight on SIGTERM before it exits", function()
+    local server = fake{ tasks = { { token = "a", input = '{"sleep": 0.8}' }, { token = "b", input = '{"sleep": 0.8}' } } }
+    local pid, wait = start("spec/fixtures/worker/sleepy.lua", string.format(
+      "SFN_TEST_ENDPOINT=%s SFN_TEST_ACTIVITY=%s", server:url(), ACTIVITY), "--concurrency 2")
+    -- both tasks are running once both polls came back
+    local t0 = now()
+    while #sent(server, "GetActivityTask") < 2 and now() - t0 < 5 do sfn.sleep(0.05) end
+    sfn.sleep(0.2)
+    os.execute("kill -TERM " .. pid)
+    local stderr = wait()
+    local succ = sent(server, "SendTaskSuccess")
+    assert.equal(2, #succ, stderr)
+    local tokens = { succ[1].taskToken, succ[2].taskToken }
+    table.sort(tokens)
+    assert.same({ "a", "b" }, tokens)
+    assert.equal(pid, json.decode(succ[1].output).pid)
+    assert.truthy(stderr:find(" stopping in_flight=2 ", 1, true), stderr)
+    assert.truthy(stderr:find(" stopped succeeded=2 failed=0 ", 1, true), stderr)
+  end)
+
+  it("a second signal ends the grace period: the task is failed back", function()
+    local server = fake{ tasks = { { token = "a", input = '{"sleep": 30}' } } }
+    local pid, wait = start("spec/fixtures/worker/sleepy.lua", string.format(
+      "SFN_TEST_ENDPOINT=%s SFN_TEST_ACTIVITY=%s", server:url(), ACTIVITY), "--polls 1")
+    local t0 = now()
+    while #sent(server, "GetActivityTask") < 1 and now() - t0 < 5 do sfn.sleep(0.05) end
+    sfn.sleep(0.2)
+    os.execute("kill -INT " .. pid)
+    sfn.sleep(0.2)
+    os.execute("kill -INT " .. pid)
+    local stderr = wait()
+    assert.truthy(now() - t0 < 5)
+    local f = sent(server, "SendTaskFailure")
+    assert.equal(1, #f, stderr)
+    assert.equal("sfn.WorkerStopped", f[1].error)
+    assert.truthy(stderr:find(" task_stopped token=a", 1, true), stderr)
+  end)
+
+  it("rejects a file that returns something else, with status 2", function()
+    local path = os.tmpname()
+    local f = io.open(path, "w")
+    f:write("return 42\n")
+    f:close()
+    local _, wait = start(path, "", "")
+    local stderr = wait()
+    os.remove(path)
+    assert.equal("sfn worker: " .. path .. " must return a worker (sfn.worker{...}) or its options, not number\n",
+      stderr)
+  end)
+end)
