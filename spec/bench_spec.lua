@@ -55,13 +55,13 @@ describe("bench/report.lua", function()
     write(dir .. "/proc-peer-a.json", hyperfine("0.9", "0.8"))
     local out, rc = sh(lua .. " bench/report.lua '" .. dir .. "' lua5.4")
     assert.are.equal(0, rc)
-    assert.truthy(out:find("a in-process at least 50x faster than aws-local-stepfunctions: lua5.4 150x met", 1, true))
+    assert.truthy(out:find("a in-process at least 50x faster than aws-local-stepfunctions: lua5.4 150x met (min/min 167x)\n", 1, true))
     assert.truthy(out:find("c in-process at least 50x faster than aws-local-stepfunctions: lua5.4 25x NOT met", 1, true))
     assert.truthy(out:find("b in-process at least 50x faster than aws-local-stepfunctions (input Lua table):"
       .. " lua5.4 45x NOT met", 1, true))
     assert.truthy(out:find("input Lua table%)%s*| 40%.0 ms %(35%.0%)%s*| 1800 ms %(1700%)%s*| 45x"))
     assert.truthy(out:find("compile%+run, history off, input JSON text%s*| 20%.0 ms %(18%.0%)%s*|%s*|\n"))
-    assert.truthy(out:find("`sfn run` a whole process at least 20x faster than node: lua5.4 18x NOT met", 1, true))
+    assert.truthy(out:find("`sfn run` a whole process at least 20x faster than node: lua5.4 18x NOT met (min/min 20x)\n", 1, true))
     assert.truthy(out:find("1,000-state compile under 5 ms: lua5.4 4.50 ms met", 1, true))
     assert.truthy(out:find("| not supported yet |", 1, true))
     assert.truthy(out:find("2.00 ms (1.50)", 1, true))
@@ -93,7 +93,7 @@ describe("bench/report.lua", function()
     assert.truthy(out:find("b peak RSS at most a fifth of node's (one run per process, input Lua table):"
       .. " lua5.4 24.0 MB vs 160.0 MB, 6.7x less met; luajit 40.0 MB vs 160.0 MB, 4.0x less NOT met", 1, true))
     assert.truthy(out:find("b in-process at least 50x faster than aws-local-stepfunctions (input Lua table):"
-      .. " lua5.4 75x met; luajit 150x met", 1, true))
+      .. " lua5.4 75x met (min/min 78x); luajit 150x met (min/min 156x)\n", 1, true))
     assert.truthy(out:find("Map over 100,000 items (MaxConcurrency 0) under 1 KiB per item,"
       .. " (RSS100k - RSS10k) / 90,000:\n"
       .. "    lua5.4 input Lua table 1,049 B (110.0 MB at 100k, 20.0 MB at 10k) NOT met,"
