@@ -190,11 +190,6 @@ local function serve_conn(self, conn)
   while true do
     -- read until a request is complete
     while state == "more" do
-      if parser:take_continue() then
-        if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n", self.send_timeout) then
-          return close_conn(self, conn)
-        end
-      end
       local pending = parser:pending()
       if self.stopping and pending == 0 then return close_conn(self, conn) end
       local data, err, partial = sock:receive(65536)
@@ -208,8 +203,15 @@ local function serve_conn(self, conn)
         return close_conn(self, conn)
       end
       if state == "more" and not data then
+        if parser:take_continue() then
+          if not send_all(conn, "HTTP/1.1 100 Continue\r\n\r\n", self.send_timeout) then
+            return close_conn(self, conn)
+          end
+        end
+        pending = parser:pending()
         local timeout = pending > 0 and self.request_timeout or self.idle_timeout
         conn.idle = pending == 0
+        if conn.idle then conn.idle_since = now_ms() end
         local ok, why = scheduler.wait_fd(sock, "r", timeout)
         conn.idle = false
         if ok == STOPPED then
@@ -235,18 +237,24 @@ local function accept_loop(self)
   local listener = self.listener
   while not self.stopping do
     if self.nconns >= self.max_connections then
-      -- make room: an idle kept-alive connection goes first, else wait for one
-      local idle
-      for c in pairs(self.conns) do
-        if c.idle then idle = c; break end
-      end
-      if idle then
-        scheduler.wake(idle.task, STOPPED)
-        scheduler.sleep(0)
-      else
-        self.accept_parked = scheduler.current()
-        scheduler.suspend()
-        self.accept_parked = nil
+      -- at the bound: once a new connection waits, the longest idle kept-alive
+      -- connection is closed for it; with none idle, wait for one to close
+      local ok = scheduler.wait_fd(listener, "r")
+      if ok == STOPPED then break end
+      if self.nconns >= self.max_connections then
+        local idle
+        for c in pairs(self.conns) do
+          if c.idle and (not idle or c.idle_since < idle.idle_since) then idle = c end
+        end
+        if idle then
+          scheduler.wake(idle.task, STOPPED)
+          scheduler.sleep(0)
+        else
+          self.accept_parked = scheduler.current()
+          local v = scheduler.suspend()
+          self.accept_parked = nil
+          if v == STOPPED then break end
+        end
       end
     else
       local sock, err = listener:accept()
