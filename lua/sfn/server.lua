@@ -296,6 +296,7 @@ function Server:start()
     return nil, "listen: " .. tostring(berr)
   end
   listener:settimeout(0)
+  self.stopping = false     -- a stopped server may start again (on the same port)
   local _, port = listener:getsockname()
   self.port = tonumber(port)
   self.listener = listener
