@@ -109,7 +109,31 @@ void lsfn_push_value(lua_State *L, const sfn_value *v) {
 
 /* ---- Lua -> sfn_value ---- */
 
-static sfn_value *to_value(lua_State *L, int idx, int depth, sfn_error *err);
+/* Object keys seen during one conversion (direct-mapped by hash): arrays of
+ * similar tables share one string value per key, as the JSON decoder does. */
+#define KEY_CACHE 256
+#define KEYCACHE_MT "sfn.keycache"
+typedef struct conv {
+  sfn_error *err;
+  sfn_value *keys[KEY_CACHE];
+} conv;
+
+static sfn_value *to_value(lua_State *L, int idx, int depth, conv *cv);
+
+static sfn_value *key_value(conv *cv, const char *k, size_t kl) {
+  uint32_t h;
+  sfn_value **slot, *v;
+  if (kl > 64) return sfn_string(k, kl);
+  h = sfn_hash(k, kl);
+  slot = &cv->keys[h & (KEY_CACHE - 1)];
+  if (*slot && sfn_strlen(*slot) == kl && memcmp(sfn_str(*slot), k, kl) == 0) return sfn_incref(*slot);
+  v = sfn_string(k, kl);
+  if (!v) return NULL;
+  v->u.s.hash = h;
+  sfn_decref(*slot);
+  *slot = sfn_incref(v);
+  return v;
+}
 
 static int is_array_table(lua_State *L, int idx, size_t *len) {
   size_t n = 0, max = 0;
@@ -150,7 +174,8 @@ static int cmp_keys(const void *a, const void *b) {
   return sfn_strlen(x) < sfn_strlen(y) ? -1 : sfn_strlen(x) > sfn_strlen(y);
 }
 
-static sfn_value *table_to_object(lua_State *L, int idx, int depth, sfn_error *err) {
+static sfn_value *table_to_object(lua_State *L, int idx, int depth, conv *cv) {
+  sfn_error *err = cv->err;
   sfn_value *keys = sfn_array_new(0), *o = NULL;
   size_t i;
   if (!keys) goto oom;
@@ -166,7 +191,7 @@ static sfn_value *table_to_object(lua_State *L, int idx, int depth, sfn_error *e
     {
       size_t kl;
       const char *k = lua_tolstring(L, -1, &kl);
-      if (sfn_array_push(keys, sfn_string(k, kl)) != SFN_OK) {
+      if (sfn_array_push(keys, key_value(cv, k, kl)) != SFN_OK) {
         lua_pop(L, 1);
         goto oom;
       }
@@ -180,7 +205,7 @@ static sfn_value *table_to_object(lua_State *L, int idx, int depth, sfn_error *e
     sfn_value *k = sfn_array_at(keys, i), *v;
     lua_pushlstring(L, sfn_str(k), sfn_strlen(k));
     lua_rawget(L, idx);
-    v = to_value(L, lua_gettop(L), depth + 1, err);
+    v = to_value(L, lua_gettop(L), depth + 1, cv);
     lua_pop(L, 1);
     if (!v) goto fail;
     if (sfn_object_setk(o, k, v) != SFN_OK) goto oom;
@@ -195,7 +220,8 @@ fail:
   return NULL;
 }
 
-static sfn_value *to_value(lua_State *L, int idx, int depth, sfn_error *err) {
+static sfn_value *to_value(lua_State *L, int idx, int depth, conv *cv) {
+  sfn_error *err = cv->err;
   if (depth > MAX_DEPTH) {
     sfn_error_set(err, "InvalidValue", "value nested too deeply (or a cycle) beyond %d levels",
                   MAX_DEPTH);
@@ -255,7 +281,7 @@ static sfn_value *to_value(lua_State *L, int idx, int depth, sfn_error *err) {
       sfn_value *a;
       luaL_checkstack(L, 6, "value nested too deeply");
       if (idx < 0) idx = lua_gettop(L) + idx + 1;
-      if (!is_array_table(L, idx, &n)) return table_to_object(L, idx, depth, err);
+      if (!is_array_table(L, idx, &n)) return table_to_object(L, idx, depth, cv);
       a = sfn_array_new(n);
       if (!a) {
         sfn_error_oom(err);
@@ -264,7 +290,7 @@ static sfn_value *to_value(lua_State *L, int idx, int depth, sfn_error *err) {
       for (i = 1; i <= n; i++) {
         sfn_value *v;
         lua_rawgeti(L, idx, (int)i);
-        v = to_value(L, lua_gettop(L), depth + 1, err);
+        v = to_value(L, lua_gettop(L), depth + 1, cv);
         lua_pop(L, 1);
         if (!v || sfn_array_push(a, v) != SFN_OK) {
           if (v) sfn_error_oom(err);
@@ -283,7 +309,30 @@ static sfn_value *to_value(lua_State *L, int idx, int depth, sfn_error *err) {
 
 sfn_value *lsfn_to_value(lua_State *L, int idx, sfn_error *err) {
   if (idx < 0) idx = lua_gettop(L) + idx + 1;
-  return to_value(L, idx, 0, err);
+  {
+    /* The key cache lives in a userdata: a Lua error mid-way (stack
+     * overflow, memory) leaves its references to __gc. */
+    conv *cv;
+    sfn_value *v;
+    size_t i;
+    if (lua_type(L, idx) != LUA_TTABLE) {
+      conv plain;
+      plain.err = err;
+      memset(plain.keys, 0, sizeof plain.keys);
+      return to_value(L, idx, 0, &plain);
+    }
+    cv = lua_newuserdata(L, sizeof *cv);
+    cv->err = err;
+    memset(cv->keys, 0, sizeof cv->keys);
+    luaL_setmetatable(L, KEYCACHE_MT);
+    v = to_value(L, idx, 0, cv);
+    for (i = 0; i < KEY_CACHE; i++) {
+      sfn_decref(cv->keys[i]);
+      cv->keys[i] = NULL;
+    }
+    lua_pop(L, 1);
+    return v;
+  }
 }
 
 /* ---- sfn.value holder ---- */
@@ -298,6 +347,16 @@ sfn_value *lsfn_check_holder(lua_State *L, int idx) {
   sfn_value **p = luaL_checkudata(L, idx, LSFN_VALUE_MT);
   if (!*p) luaL_argerror(L, idx, "value already released");
   return *p;
+}
+
+static int keycache_gc(lua_State *L) {
+  conv *cv = luaL_checkudata(L, 1, KEYCACHE_MT);
+  size_t i;
+  for (i = 0; i < KEY_CACHE; i++) {
+    sfn_decref(cv->keys[i]);
+    cv->keys[i] = NULL;
+  }
+  return 0;
 }
 
 static int holder_gc(lua_State *L) {
@@ -356,6 +415,10 @@ void lsfn_open_value(lua_State *L) {
   lua_setfield(L, -2, "int64_mt");
   luaL_newmetatable(L, LSFN_VALUE_MT);
   lua_pushcfunction(L, holder_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  luaL_newmetatable(L, KEYCACHE_MT);
+  lua_pushcfunction(L, keycache_gc);
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
   lua_pushlightuserdata(L, NULL);
