@@ -118,6 +118,11 @@ local function start(svc, req, sync)
     alias_arn = alias_arn, type = source.type, express = express, input = input, exec = exec,
     start = now, status = "RUNNING", closed = false, seq = svc:seq(), mocks = mocks, counts = {},
     pending = 0, tokens = {}, waiters = {}, redrive_count = 0, trace_header = req.traceHeader,
+    -- what DescribeStateMachineForExecution shows: the machine as it was at the start
+    snapshot = { definition = source.definition, role_arn = source.role_arn, logging = source.logging,
+                 tracing = source.tracing, encryption = source.encryption,
+                 update = source.update or source.creation,
+                 revision_id = (source.machine and source.show_revision or source.updated) and source.revision_id or nil },
   }
   svc:add_execution(rec)
   runner.settle(svc, rec, now)
@@ -220,26 +225,13 @@ end
 function ops.describe_state_machine_for_execution(svc, req)
   local rec, err = find_execution(svc, req.executionArn, true)
   if not rec then return nil, err end
-  local src, sm = rec.source, rec.machine
-  local res = {
+  local src, sm = rec.snapshot, rec.machine
+  return {
     stateMachineArn = sm.arn, name = sm.name, definition = src.definition, roleArn = src.role_arn,
-    updateDate = util.seconds(src.update or src.creation),
+    updateDate = util.seconds(src.update), revisionId = src.revision_id,
     loggingConfiguration = sm_mod.copy(src.logging), tracingConfiguration = sm_mod.copy(src.tracing),
     encryptionConfiguration = src.encryption and sm_mod.copy(src.encryption) or nil,
   }
-  if src.machine then
-    if src.show_revision then res.revisionId = src.revision_id end
-  elseif src.updated then
-    res.revisionId = src.revision_id
-  end
-  return res
-end
-
--- Events of an execution, 1-based ids; redriven executions concatenate
--- their segments (ids already shifted when the segment was stored).
-local function event_count(rec)
-  local n = rec.exec:history(1)
-  return n
 end
 
 local DATA_KEYS = { input = true, output = true, inputDetails = true, outputDetails = true }
