@@ -316,7 +316,7 @@ function ops.list_executions(svc, req)
     return errors.fail("StateMachineTypeNotSupported", "This operation is not supported by this type of state machine")
   end
   local list = {}
-  local recs = sm.exec_list
+  local recs = sm.exec_list or {}
   for i = #recs, 1, -1 do
     local rec = recs[i]
     if not rec.dropped then list[#list + 1] = rec end
