@@ -40,7 +40,7 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 /* ---- history records ---- */
 
 /* Record an event; returns its id (ids are counted even when not recording). */
-static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *st,
+uint32_t sfn_exec_record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *st,
                        sfn_value *payload, sfn_value *error, sfn_value *cause) {
   uint32_t id = ++e->next_id;
   event *v;
@@ -70,7 +70,7 @@ static uint32_t record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *s
 }
 
 /* The last recorded event (for details known only to the caller), or NULL. */
-static event *last_event(sfn_exec *e, uint32_t id) {
+event *sfn_exec_last_event(sfn_exec *e, uint32_t id) {
   return e->record && e->nev && e->ev[e->nev - 1].id == id ? &e->ev[e->nev - 1] : NULL;
 }
 
@@ -102,7 +102,7 @@ static sfn_value *time_string(int64_t ms) {
 
 /* ---- frames ---- */
 
-static frame *frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent,
+frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent,
                         size_t index) {
   frame *f = sfn_malloc(sizeof *f);
   if (!f) {
@@ -135,11 +135,10 @@ static void clear_wait(frame *f) {
   f->context = NULL;
 }
 
-static void frame_free(sfn_exec *e, frame *f);
 
-static void fan_free(sfn_exec *e, fanout *fan) {
+void sfn_exec_fan_free(sfn_exec *e, fanout *fan) {
   if (!fan) return;
-  while (fan->children) frame_free(e, fan->children);
+  while (fan->children) sfn_exec_frame_free(e, fan->children);
   sfn_decref(fan->items);
   sfn_decref(fan->input);
   sfn_decref(fan->results);
@@ -149,10 +148,10 @@ static void fan_free(sfn_exec *e, fanout *fan) {
 }
 
 /* Free f (and its children), unlinking it from its parent. */
-static void frame_free(sfn_exec *e, frame *f) {
+void sfn_exec_frame_free(sfn_exec *e, frame *f) {
   if (!f) return;
   sfn_sched_unschedule(e, f);
-  fan_free(e, f->fan);
+  sfn_exec_fan_free(e, f->fan);
   f->fan = NULL;
   if (f->parent && f->parent->fan) {
     if (f->sib_prev)
@@ -176,7 +175,6 @@ static void finish(sfn_exec *e, sfn_exec_status st) {
   if (e->root) e->root->phase = PH_DONE;
 }
 
-static void child_ended(sfn_exec *e, frame *child, sfn_value *out, sfn_value *error, sfn_value *cause);
 
 /* The frame failed (its state's error was neither retried nor caught):
  * the execution for the root, the Parallel/Map for a child.  Steals. */
@@ -184,14 +182,14 @@ static void fail_frame(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause
   f->phase = PH_DONE;
   clear_wait(f);
   if (f->parent) {
-    child_ended(e, f, NULL, error, cause);
+    sfn_exec_child_ended(e, f, NULL, error, cause);
     return;
   }
   sfn_decref(e->error);
   sfn_decref(e->cause);
   e->error = error;
   e->cause = cause;
-  record(e, EV_EXECUTION_FAILED, f->last_event, NULL, NULL, error, cause);
+  sfn_exec_record(e, EV_EXECUTION_FAILED, f->last_event, NULL, NULL, error, cause);
   finish(e, SFN_EXEC_FAILED);
 }
 
@@ -200,18 +198,17 @@ static void succeed_frame(sfn_exec *e, frame *f, sfn_value *out) {
   f->phase = PH_DONE;
   clear_wait(f);
   if (f->parent) {
-    child_ended(e, f, out, NULL, NULL);
+    sfn_exec_child_ended(e, f, out, NULL, NULL);
     return;
   }
   sfn_decref(e->output);
   e->output = out;
-  record(e, EV_EXECUTION_SUCCEEDED, f->last_event, NULL, out, NULL, NULL);
+  sfn_exec_record(e, EV_EXECUTION_SUCCEEDED, f->last_event, NULL, out, NULL, NULL);
   finish(e, SFN_EXEC_SUCCEEDED);
 }
 
 /* Fail the state with an error from an evaluation (err) or given texts.
  * `prefixed`: add AWS's "An error occurred while executing the state" prefix. */
-static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause);
 
 static void fail_state_err(sfn_exec *e, frame *f, const char *code, const char *msg, int prefixed) {
   sfn_value *error = sfn_cstring(code), *cause;
@@ -222,10 +219,10 @@ static void fail_state_err(sfn_exec *e, frame *f, const char *code, const char *
   else
     cause = msg ? sfn_cstring(msg) : NULL;
   if (!error || (msg && !cause)) e->oom = 1;
-  raise_error(e, f, error, cause);
+  sfn_exec_raise(e, f, error, cause);
 }
 
-static void fail_state(sfn_exec *e, frame *f, sfn_error *err) {
+void sfn_exec_fail_state(sfn_exec *e, frame *f, sfn_error *err) {
   const char *code = err->code[0] ? err->code : "States.Runtime";
   if (strcmp(code, "OutOfMemory") == 0) e->oom = 1;
   fail_state_err(e, f, code, err->message, strcmp(code, "States.DataLimitExceeded") != 0);
@@ -259,7 +256,7 @@ static sfn_value *apply_path(sfn_exec *e, frame *f, const sfn_opt_path *opt, sfn
                   why ? why : "");
     sfn_free(why);
   }
-  fail_state(e, f, &err);
+  sfn_exec_fail_state(e, f, &err);
   return NULL;
 }
 
@@ -269,7 +266,7 @@ static sfn_value *apply_template(sfn_exec *e, frame *f, const sfn_template *t, s
   if (!t) return sfn_incref(v);
   e->env.input = v;
   if (sfn_template_eval(t, &e->env, &out, &err) == SFN_OK) return out;
-  fail_state(e, f, &err);
+  sfn_exec_fail_state(e, f, &err);
   return NULL;
 }
 
@@ -281,7 +278,7 @@ static sfn_value *apply_result_path(sfn_exec *e, frame *f, const sfn_state *s, s
   if (s->result_path.mode == SFN_FIELD_ABSENT) return sfn_incref(result);
   if (s->result_path.mode == SFN_FIELD_NULL) return sfn_incref(raw);
   if (sfn_path_set(s->result_path.path, raw, result, &out, &err) == SFN_OK) return out;
-  fail_state(e, f, &err);
+  sfn_exec_fail_state(e, f, &err);
   return NULL;
 }
 
@@ -342,7 +339,7 @@ static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
     sfn_decref(out);
     return;
   }
-  f->last_event = record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
+  f->last_event = sfn_exec_record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
   clear_wait(f);
   if (next >= 0 && s->type != SFN_STATE_SUCCEED) {
     set_input(f, out);
@@ -355,7 +352,7 @@ static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
 
 /* Finish a state whose work produced `result` (borrowed): ResultSelector,
  * ResultPath, OutputPath, then exit. */
-static void complete_with_result(sfn_exec *e, frame *f, sfn_value *result) {
+void sfn_exec_complete(sfn_exec *e, frame *f, sfn_value *result) {
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *sel, *merged, *out;
   f->phase = PH_ENTER; /* until exit_state (or a failure) moves it on */
@@ -424,7 +421,7 @@ static sfn_value *dyn_string(sfn_exec *e, frame *f, const sfn_dyn_string *d, con
     rc = SFN_ERR;
   }
   if (rc != SFN_OK) {
-    fail_state(e, f, &err);
+    sfn_exec_fail_state(e, f, &err);
     *failed = 1;
     return NULL;
   }
@@ -451,7 +448,7 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
         sfn_error_set(&err, "States.Runtime",
                       "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: %s",
                       sfn_str(s->wait_timestamp));
-        fail_state(e, f, &err);
+        sfn_exec_fail_state(e, f, &err);
         return -1;
       }
       return s->wait_timestamp_ms;
@@ -460,7 +457,7 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
   e->env.input = eff;
   rc = sfn_path_eval(s->wait_path, &e->env, &v, &err);
   if (rc == SFN_ERR) {
-    fail_state(e, f, &err);
+    sfn_exec_fail_state(e, f, &err);
     return -1;
   }
   if (s->wait_kind == SFN_WAIT_SECONDS_PATH) {
@@ -468,7 +465,7 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
       sfn_error_set(&err, "States.Runtime",
                     "The SecondsPath parameter does not reference an input value: %s",
                     sfn_path_text(s->wait_path));
-      fail_state(e, f, &err);
+      sfn_exec_fail_state(e, f, &err);
       return -1;
     }
     if (sfn_type_of(v) == SFN_INT && v->u.i >= 0) {
@@ -482,14 +479,14 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
                   sfn_path_text(s->wait_path), txt ? txt : "");
     sfn_free(txt);
     sfn_decref(v);
-    fail_state(e, f, &err);
+    sfn_exec_fail_state(e, f, &err);
     return -1;
   }
   if (rc == SFN_NOTFOUND) {
     sfn_error_set(&err, "States.Runtime",
                   "The TimestampPath parameter does not reference an input value: %s",
                   sfn_path_text(s->wait_path));
-    fail_state(e, f, &err);
+    sfn_exec_fail_state(e, f, &err);
     return -1;
   }
   if (sfn_type_of(v) == SFN_STRING && sfn_time_parse(sfn_str(v), sfn_strlen(v), &ms) == SFN_OK) {
@@ -508,7 +505,7 @@ static int64_t wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
     sfn_free(txt);
   }
   sfn_decref(v);
-  fail_state(e, f, &err);
+  sfn_exec_fail_state(e, f, &err);
   return -1;
 }
 
@@ -540,7 +537,7 @@ static int64_t task_seconds(sfn_exec *e, frame *f, int64_t lit, const sfn_path *
   }
   if (rc != SFN_OK) {
     sfn_decref(v);
-    fail_state(e, f, &err);
+    sfn_exec_fail_state(e, f, &err);
     return -1;
   }
   lit = v->u.i;
@@ -581,250 +578,14 @@ static void schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *
   f->attempt = f->attempt ? f->attempt : 1;
   sched = task_event(s, EV_TASK_SCHEDULED, EV_LAMBDA_SCHEDULED, EV_ACTIVITY_SCHEDULED);
   started = task_event(s, EV_TASK_STARTED, EV_LAMBDA_STARTED, EV_ACTIVITY_STARTED);
-  f->last_event = record(e, sched, f->last_event, s, params, NULL, NULL);
-  ev = last_event(e, f->last_event);
+  f->last_event = sfn_exec_record(e, sched, f->last_event, s, params, NULL, NULL);
+  ev = sfn_exec_last_event(e, f->last_event);
   if (ev) {
     ev->timeout_s = timeout_s > 0 ? timeout_s : 0;
     ev->heartbeat_s = heartbeat_s > 0 ? heartbeat_s : 0;
   }
-  f->last_event = record(e, started, f->last_event, s, NULL, NULL, NULL);
+  f->last_event = sfn_exec_record(e, started, f->last_event, s, NULL, NULL, NULL);
   f->phase = PH_TASK_QUEUED;
-}
-
-/* ---- Parallel and Map ---- */
-
-static void pump(sfn_exec *e, frame *f);
-
-/* MaxConcurrency / MaxConcurrencyPath; -1 after failing the state. */
-static int64_t max_concurrency(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *eff) {
-  sfn_value *v = NULL;
-  sfn_error err = {{0}, NULL, 0, 0};
-  int rc;
-  if (!s->max_concurrency_path) return s->max_concurrency;
-  e->env.input = eff;
-  rc = sfn_path_eval(s->max_concurrency_path, &e->env, &v, &err);
-  if (rc == SFN_OK && sfn_type_of(v) == SFN_INT && v->u.i >= 0) {
-    int64_t n = v->u.i;
-    sfn_decref(v);
-    return n;
-  }
-  if (rc != SFN_ERR) {
-    char *txt = v ? sfn_json_encode(v, NULL, NULL) : NULL;
-    sfn_error_set(&err, "States.Runtime",
-                  "The MaxConcurrencyPath field refers to value \"%s\" which is not a valid integer: %s",
-                  txt ? txt : "null", sfn_path_text(s->max_concurrency_path));
-    sfn_free(txt);
-  }
-  sfn_decref(v);
-  fail_state(e, f, &err);
-  return -1;
-}
-
-/* Start the children of a Parallel (items NULL) or Map state.  input and
- * items are stolen. */
-static void start_fanout(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *input,
-                         sfn_value *items, int64_t max_running) {
-  fanout *fan = sfn_malloc(sizeof *fan);
-  size_t i, n = items ? sfn_array_len(items) : s->nbranches;
-  event *ev;
-  if (!fan || !(fan->results = sfn_array_new(n))) {
-    sfn_free(fan);
-    sfn_decref(input);
-    sfn_decref(items);
-    e->oom = 1;
-    return;
-  }
-  fan->is_map = items != NULL;
-  fan->total = n;
-  fan->started = fan->finished = fan->running = 0;
-  fan->max_running = max_running;
-  fan->items = items;
-  fan->input = input;
-  fan->children = NULL;
-  fan->failed = 0;
-  fan->error = fan->cause = NULL;
-  for (i = 0; i < n; i++) fan->results->u.a.items[i] = sfn_null();
-  fan->results->u.a.n = (uint32_t)n;
-  f->last_event = record(e, fan->is_map ? EV_MAP_STARTED : EV_PARALLEL_STARTED, f->last_event, s, NULL,
-                         NULL, NULL);
-  ev = last_event(e, f->last_event);
-  if (ev) ev->n = (int64_t)n;
-  fan->last = fan->last_done = f->last_event;
-  f->fan = fan;
-  f->phase = PH_CHILDREN;
-}
-
-/* The input of iteration i: the item, or ItemSelector with $$.Map.Item. */
-static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, size_t i) {
-  fanout *fan = f->fan;
-  sfn_value *item = sfn_array_at(fan->items, i), *ctx = NULL, *map = NULL, *it = NULL, *out = NULL;
-  sfn_error err = {{0}, NULL, 0, 0};
-  if (!s->item_selector) return sfn_incref(item);
-  ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
-  map = sfn_object_new(1);
-  it = sfn_object_new(2);
-  if (!ctx || !map || !it || sfn_object_sets(it, "Index", sfn_int((int64_t)i)) != SFN_OK ||
-      sfn_object_sets(it, "Value", sfn_incref(item)) != SFN_OK) {
-    sfn_decref(ctx);
-    sfn_decref(map);
-    sfn_decref(it);
-    e->oom = 1;
-    return NULL;
-  }
-  if (sfn_object_sets(map, "Item", it) != SFN_OK || sfn_object_sets(ctx, "Map", map) != SFN_OK) {
-    sfn_decref(ctx);
-    e->oom = 1;
-    return NULL;
-  }
-  e->env.input = fan->input;
-  e->env.context = ctx;
-  if (sfn_template_eval(s->item_selector, &e->env, &out, &err) != SFN_OK) out = NULL;
-  e->env.context = f->context;
-  sfn_decref(ctx);
-  if (!out) fail_state(e, f, &err);
-  return out;
-}
-
-static void step(sfn_exec *e, frame *f);
-
-/* Start children while the concurrency allows; finish the state when all are done. */
-static void pump(sfn_exec *e, frame *f) {
-  const sfn_state *s = &f->m->states[f->state];
-  fanout *fan = f->fan;
-  while (e->status == SFN_EXEC_RUNNING && !e->oom && f->phase == PH_CHILDREN && !fan->failed &&
-         fan->started < fan->total && (fan->max_running == 0 || (int64_t)fan->running < fan->max_running)) {
-    size_t i = fan->started;
-    frame *c;
-    sfn_value *in;
-    if (fan->is_map) {
-      in = iteration_input(e, f, s, i);
-      if (!in) return;
-    } else {
-      in = sfn_incref(fan->input);
-    }
-    c = frame_new(e, fan->is_map ? s->processor : s->branches[i], in, f, i);
-    sfn_decref(in);
-    if (!c) return;
-    fan->started++;
-    fan->running++;
-    if (fan->is_map) {
-      c->last_event = record(e, EV_MAP_ITERATION_STARTED, fan->last, s, NULL, NULL, NULL);
-      {
-        event *ev = last_event(e, c->last_event);
-        if (ev) ev->n = (int64_t)i;
-      }
-    } else {
-      c->last_event = fan->last;
-    }
-    step(e, c);
-  }
-  if (e->status != SFN_EXEC_RUNNING || f->phase != PH_CHILDREN || fan->failed) return;
-  if (fan->finished == fan->total) {
-    sfn_value *results = sfn_incref(fan->results);
-    uint32_t last = fan->is_map ? fan->last_done : fan->last;
-    record(e, fan->is_map ? EV_MAP_SUCCEEDED : EV_PARALLEL_SUCCEEDED, last, s, NULL, NULL, NULL);
-    f->last_event = last;
-    fan_free(e, fan);
-    f->fan = NULL;
-    complete_with_result(e, f, results);
-    sfn_decref(results);
-  }
-}
-
-/* Abort the live children of a failed fan-out (their state, and for Map the iteration). */
-static void abort_children(sfn_exec *e, frame *f) {
-  fanout *fan = f->fan;
-  while (fan->children) {
-    frame *c = fan->children;
-    if (c->phase != PH_DONE && c->phase != PH_CHILDREN && c->phase != PH_ENTER)
-      c->last_event = record(e, EV_STATE_ABORTED, c->last_event, &c->m->states[c->state], NULL, NULL, NULL);
-    if (fan->is_map) {
-      event *ev;
-      record(e, EV_MAP_ITERATION_ABORTED, c->last_event, &f->m->states[f->state], NULL, NULL, NULL);
-      ev = last_event(e, e->next_id);
-      if (ev) ev->n = (int64_t)c->index;
-    }
-    frame_free(e, c);
-  }
-}
-
-static int will_retry(const frame *f, const sfn_value *error);
-
-/* A child that ended leaves its parent's list at once but is freed later
- * (reap): it may still be on the C stack of whoever is stepping it. */
-static void retire(sfn_exec *e, frame *c) {
-  frame *f = c->parent;
-  sfn_sched_unschedule(e, c);
-  if (f && f->fan) {
-    if (c->sib_prev)
-      c->sib_prev->sib_next = c->sib_next;
-    else
-      f->fan->children = c->sib_next;
-    if (c->sib_next) c->sib_next->sib_prev = c->sib_prev;
-  }
-  c->sib_prev = c->sib_next = NULL;
-  c->parent = NULL;
-  c->phase = PH_DONE;
-  c->qnext = e->dead;
-  e->dead = c;
-}
-
-static void reap(sfn_exec *e) {
-  while (e->dead) {
-    frame *c = e->dead;
-    e->dead = c->qnext;
-    c->qnext = NULL;
-    frame_free(e, c);
-  }
-}
-
-/* A child frame ended: success (out) or failure (error, cause); all stolen. */
-static void child_ended(sfn_exec *e, frame *c, sfn_value *out, sfn_value *error, sfn_value *cause) {
-  frame *f = c->parent;
-  fanout *fan = f->fan;
-  const sfn_state *s = &f->m->states[f->state];
-  size_t i = c->index;
-  event *ev;
-  fan->running--;
-  fan->finished++;
-  if (!error && out) {
-    if (fan->is_map) {
-      fan->last_done = record(e, EV_MAP_ITERATION_SUCCEEDED, c->last_event, s, NULL, NULL, NULL);
-      ev = last_event(e, fan->last_done);
-      if (ev) ev->n = (int64_t)i;
-    }
-    fan->last = c->last_event;
-    sfn_decref(fan->results->u.a.items[i]);
-    fan->results->u.a.items[i] = out;
-    retire(e, c);
-    if (!f->in_ready) sfn_sched_ready_push(e, f);
-    return;
-  }
-  sfn_decref(out);
-  if (fan->is_map) {
-    record(e, EV_MAP_ITERATION_FAILED, c->last_event, s, NULL, NULL, NULL);
-    ev = last_event(e, e->next_id);
-    if (ev) ev->n = (int64_t)i;
-  }
-  fan->failed = 1;
-  fan->last = c->last_event;
-  fan->error = error;
-  fan->cause = cause;
-  retire(e, c);
-  abort_children(e, f);
-  /* A retried Parallel/Map starts again without a ...StateFailed event. */
-  if (will_retry(f, error))
-    f->last_event = fan->last;
-  else
-    f->last_event = record(e, fan->is_map ? EV_MAP_FAILED : EV_PARALLEL_FAILED, fan->last, s, NULL, NULL, NULL);
-  error = fan->error;
-  cause = fan->cause;
-  fan->error = fan->cause = NULL;
-  fan_free(e, fan);
-  f->fan = NULL;
-  f->phase = PH_ENTER; /* until raise_error decides */
-  raise_error(e, f, error, cause);
-  if (!f->in_ready && f->phase != PH_DONE) sfn_sched_ready_push(e, f);
 }
 
 /* ---- Retry and Catch ---- */
@@ -844,7 +605,7 @@ static int error_matches(const sfn_value *errors, const char *name) {
 }
 
 /* Would raise_error retry this error in f's current state? */
-static int will_retry(const frame *f, const sfn_value *error) {
+int sfn_exec_will_retry(const frame *f, const sfn_value *error) {
   const sfn_state *s = &f->m->states[f->state];
   const char *name = error ? sfn_str(error) : "";
   size_t i;
@@ -868,7 +629,7 @@ static int64_t retry_delay(sfn_exec *e, const sfn_retrier *r, int64_t n) {
  * States.Runtime errors are never retried or caught (as on AWS).  Steals
  * error and cause.
  */
-static void raise_error(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
   const sfn_state *s = &f->m->states[f->state];
   const char *name = error ? sfn_str(error) : "";
   size_t i;
@@ -932,7 +693,7 @@ static void run_state(sfn_exec *e, frame *f);
 static void enter_state(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
   f->entered_ms = e->now;
-  f->entered_event = record(e, EV_STATE_ENTERED, f->last_event, s, f->input, NULL, NULL);
+  f->entered_event = sfn_exec_record(e, EV_STATE_ENTERED, f->last_event, s, f->input, NULL, NULL);
   f->last_event = f->entered_event;
   f->attempt = 0;
   f->retry_count = 0;
@@ -1012,7 +773,7 @@ static void run_state(sfn_exec *e, frame *f) {
       e->env.input = eff;
       if (sfn_choice_eval(s->choice, &e->env, &matched, &err) != SFN_OK) {
         sfn_decref(eff);
-        fail_state(e, f, &err);
+        sfn_exec_fail_state(e, f, &err);
         return;
       }
       next = matched >= 0 ? s->choice_next[matched] : s->default_next;
@@ -1054,12 +815,12 @@ static void run_state(sfn_exec *e, frame *f) {
       params = apply_template(e, f, s->parameters, eff);
       sfn_decref(eff);
       if (!params) return;
-      start_fanout(e, f, s, params, NULL, 0);
+      sfn_exec_start_fanout(e, f, s, params, NULL, 0);
       return;
     case SFN_STATE_MAP: {
       sfn_value *items = NULL;
       sfn_error err = {{0}, NULL, 0, 0};
-      int64_t maxc = max_concurrency(e, f, s, eff);
+      int64_t maxc = sfn_exec_max_concurrency(e, f, s, eff);
       if (maxc < 0) {
         sfn_decref(eff);
         return;
@@ -1075,10 +836,10 @@ static void run_state(sfn_exec *e, frame *f) {
         sfn_free(txt);
         sfn_decref(items);
         sfn_decref(eff);
-        fail_state(e, f, &err);
+        sfn_exec_fail_state(e, f, &err);
         return;
       }
-      start_fanout(e, f, s, eff, items, maxc);
+      sfn_exec_start_fanout(e, f, s, eff, items, maxc);
       return;
     }
     default:
@@ -1099,13 +860,13 @@ static void task_timed_out(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *ev = sfn_cstring("States.Timeout");
   if (!ev) e->oom = 1;
-  f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
+  f->last_event = sfn_exec_record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
                          f->last_event, s, NULL, ev, NULL);
   sfn_sched_slot_release(e, f);
   clear_wait(f);
   f->task_deadline = f->hb_deadline = -1;
   f->phase = PH_ENTER; /* until raise_error decides */
-  raise_error(e, f, ev, NULL);
+  sfn_exec_raise(e, f, ev, NULL);
 }
 
 /* The STANDARD history quota: 25,000 events. */
@@ -1125,7 +886,7 @@ static void fail_history_full(sfn_exec *e) {
 }
 
 /* Run frame f as far as it goes now, then file it. */
-static void step(sfn_exec *e, frame *f) {
+void sfn_exec_step(sfn_exec *e, frame *f) {
   while (e->status == SFN_EXEC_RUNNING && !e->oom) {
     if (history_full(e)) {
       fail_history_full(e);
@@ -1134,7 +895,7 @@ static void step(sfn_exec *e, frame *f) {
     if (f->phase == PH_ENTER)
       enter_state(e, f);
     else if (f->phase == PH_CHILDREN) {
-      pump(e, f);
+      sfn_exec_pump(e, f);
       if (f->phase == PH_CHILDREN) break;
     } else
       break;
@@ -1156,7 +917,7 @@ static void fire(sfn_exec *e, frame *f) {
     case PH_TASK_CALLBACK: sfn_sched_queue_remove(e, f); task_timed_out(e, f); break;
     default: break;
   }
-  step(e, f);
+  sfn_exec_step(e, f);
 }
 
 /* ---- public API ---- */
@@ -1226,8 +987,8 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   e->ctx_execution = ce;
   e->ctx_state_machine = cs;
   ce = cs = NULL;
-  record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
-  e->root = frame_new(e, m, input, NULL, 0);
+  sfn_exec_record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
+  e->root = sfn_exec_frame_new(e, m, input, NULL, 0);
   if (!e->root) goto oom;
   sfn_sched_ready_push(e, e->root);
   if (e->oom) goto oom;
@@ -1249,9 +1010,9 @@ void sfn_exec_free(sfn_exec *e) {
     sfn_decref(e->ev[i].cause);
   }
   sfn_free(e->ev);
-  reap(e);
-  frame_free(e, e->root);
-  reap(e);
+  sfn_exec_reap(e);
+  sfn_exec_frame_free(e, e->root);
+  sfn_exec_reap(e);
   sfn_free(e->ready);
   sfn_free(e->heap);
   sfn_free(e->slots);
@@ -1277,18 +1038,18 @@ static void time_out(sfn_exec *e) {
   sfn_decref(e->cause);
   e->error = sfn_cstring("States.Timeout");
   e->cause = NULL;
-  record(e, EV_EXECUTION_TIMED_OUT, e->root->last_event, NULL, NULL, e->error, NULL);
+  sfn_exec_record(e, EV_EXECUTION_TIMED_OUT, e->root->last_event, NULL, NULL, e->error, NULL);
   finish(e, SFN_EXEC_TIMED_OUT);
 }
 
 int sfn_exec_run(sfn_exec *e, int64_t now) {
   if (now > e->now) e->now = now;
   while (e->status == SFN_EXEC_RUNNING && !e->oom) {
-    reap(e);
+    sfn_exec_reap(e);
     if (e->nready) {
       frame *f = e->ready[--e->nready];
       f->in_ready = 0;
-      step(e, f);
+      sfn_exec_step(e, f);
       continue;
     }
     if (e->nheap) {
@@ -1306,7 +1067,7 @@ int sfn_exec_run(sfn_exec *e, int64_t now) {
     if (e->deadline >= 0 && e->now >= e->deadline) time_out(e);
     break;
   }
-  reap(e);
+  sfn_exec_reap(e);
   return e->oom ? SFN_ERR : SFN_OK;
 }
 
@@ -1385,16 +1146,16 @@ static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
     ev = sfn_cstring("States.DataLimitExceeded");
     cv = sfn_cstring(msg);
     if (!ev || !cv) e->oom = 1;
-    f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
+    f->last_event = sfn_exec_record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
     clear_wait(f);
     f->phase = PH_ENTER;
-    raise_error(e, f, ev, cv);
+    sfn_exec_raise(e, f, ev, cv);
   } else {
-    f->last_event = record(e, t, f->last_event, s, output, NULL, NULL);
-    complete_with_result(e, f, output);
+    f->last_event = sfn_exec_record(e, t, f->last_event, s, output, NULL, NULL);
+    sfn_exec_complete(e, f, output);
   }
-  step(e, f);
+  sfn_exec_step(e, f);
   return sfn_exec_run(e, e->now);
 }
 
@@ -1409,15 +1170,15 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
   f->task_deadline = f->hb_deadline = -1;
   if ((error && !ev) || (cause && !cv)) e->oom = 1;
   if (timed_out)
-    f->last_event = record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
+    f->last_event = sfn_exec_record(e, task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
                            f->last_event, s, NULL, ev, cv);
   else
-    f->last_event = record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
+    f->last_event = sfn_exec_record(e, task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
   clear_wait(f);
   f->phase = PH_ENTER;
-  raise_error(e, f, ev, cv);
-  step(e, f);
+  sfn_exec_raise(e, f, ev, cv);
+  sfn_exec_step(e, f);
   return sfn_exec_run(e, e->now);
 }
 
@@ -1444,7 +1205,7 @@ int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t
   if (!f) return SFN_NOTFOUND;
   if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
   s = &f->m->states[f->state];
-  f->last_event = record(e, EV_TASK_SUBMITTED, f->last_event, s, output, NULL, NULL);
+  f->last_event = sfn_exec_record(e, EV_TASK_SUBMITTED, f->last_event, s, output, NULL, NULL);
   sfn_sched_queue_remove(e, f);
   f->phase = PH_TASK_CALLBACK;
   return e->oom ? SFN_ERR : SFN_OK;
@@ -1483,7 +1244,7 @@ int sfn_exec_stop(sfn_exec *e, const char *error, const char *cause, int64_t now
   sfn_decref(e->cause);
   e->error = error ? sfn_cstring(error) : NULL;
   e->cause = cause ? sfn_cstring(cause) : NULL;
-  record(e, EV_EXECUTION_ABORTED, e->root->last_event, NULL, NULL, e->error, e->cause);
+  sfn_exec_record(e, EV_EXECUTION_ABORTED, e->root->last_event, NULL, NULL, e->error, e->cause);
   finish(e, SFN_EXEC_ABORTED);
   return SFN_OK;
 }

@@ -185,4 +185,31 @@ void sfn_sched_place(sfn_exec *e, frame *f);
 /* Take f out of every structure (before freeing or aborting it). */
 void sfn_sched_unschedule(sfn_exec *e, frame *f);
 
+/* ---- shared by sfn_exec.c and sfn_exec_fanout.c ---- */
+/* Record an event (ids count even when history is off); returns its id. */
+uint32_t sfn_exec_record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state *st, sfn_value *payload,
+                         sfn_value *error, sfn_value *cause);
+/* The event just recorded with that id, or NULL (history off). */
+event *sfn_exec_last_event(sfn_exec *e, uint32_t id);
+frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent, size_t index);
+void sfn_exec_frame_free(sfn_exec *e, frame *f);
+void sfn_exec_fan_free(sfn_exec *e, fanout *fan);
+/* Fail the current state with an evaluation error (err cleared). */
+void sfn_exec_fail_state(sfn_exec *e, frame *f, sfn_error *err);
+/* The state's work produced result (borrowed): ResultSelector, ResultPath, OutputPath, exit. */
+void sfn_exec_complete(sfn_exec *e, frame *f, sfn_value *result);
+/* An error in the current state: retry, catch, or end the frame (steals error, cause). */
+void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause);
+int sfn_exec_will_retry(const frame *f, const sfn_value *error);
+/* Run frame f as far as it goes now, then file it. */
+void sfn_exec_step(sfn_exec *e, frame *f);
+/* ---- fan-out (sfn_exec_fanout.c) ---- */
+int64_t sfn_exec_max_concurrency(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *eff);
+void sfn_exec_start_fanout(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *input, sfn_value *items,
+                           int64_t max_running);
+void sfn_exec_pump(sfn_exec *e, frame *f);
+void sfn_exec_child_ended(sfn_exec *e, frame *child, sfn_value *out, sfn_value *error, sfn_value *cause);
+void sfn_exec_retire(sfn_exec *e, frame *c);
+void sfn_exec_reap(sfn_exec *e);
+
 #endif
