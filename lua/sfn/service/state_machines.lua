@@ -163,7 +163,7 @@ function ops.create_state_machine(svc, req)
     arn = arn, name = req.name, definition = req.definition, role_arn = req.roleArn, type = mtype,
     logging = logging,
     tracing = { enabled = present(req.tracingConfiguration) and req.tracingConfiguration.enabled == true },
-    encryption = present(req.encryptionConfiguration) and copy(req.encryptionConfiguration) or nil,
+    encryption = present(req.encryptionConfiguration) and copy(req.encryptionConfiguration) or { type = "AWS_OWNED_KEY" },
     creation = now, revision_id = util.uuid(), updated = false,
     versions = {}, version_list = {}, next_version = 1, aliases = {}, alias_list = {},
     seq = svc:seq(),
@@ -215,8 +215,7 @@ function ops.update_state_machine(svc, req)
       and not present(req.tracingConfiguration) and not present(req.encryptionConfiguration) then
     if req.publish == true then
       local v = publish(svc, sm, present(req.versionDescription) and req.versionDescription or nil)
-      return { updateDate = util.seconds(sm.update or sm.creation), revisionId = sm.revision_id,
-               stateMachineVersionArn = v.arn }
+      return { updateDate = util.seconds(svc:now()), stateMachineVersionArn = v.arn }
     end
     return errors.fail("MissingRequiredParameter",
       "Either the definition, the role ARN, the LoggingConfiguration, the EncryptionConfiguration or the TracingConfiguration must be specified")
@@ -246,12 +245,15 @@ function ops.update_state_machine(svc, req)
   end
   if present(req.encryptionConfiguration) then sm.encryption, changed = copy(req.encryptionConfiguration), true end
   local now = svc:now()
-  if changed or not sm.updated then
+  local res = { updateDate = util.seconds(now) }
+  if changed then
+    -- a new revision; an update that changes nothing keeps the revision
+    -- and answers without a revisionId, as AWS does
     sm.revision_id = util.uuid()
+    sm.updated = true
+    sm.update = now
+    res.revisionId = sm.revision_id
   end
-  sm.updated = true
-  sm.update = now
-  local res = { updateDate = util.seconds(now), revisionId = sm.revision_id }
   if req.publish == true then
     res.stateMachineVersionArn = publish(svc, sm, present(req.versionDescription) and req.versionDescription or nil).arn
   end

@@ -28,8 +28,30 @@ local function num_text(v)
   return tostring(v)
 end
 
-local function value_text(v)
+-- A value as AWS's (Java) validator prints it: structures as
+-- Shape(member=value, ...), lists as [a, b], strings bare.
+local function java_text(shape_name, v)
+  local s = SHAPES[shape_name]
   if v == nil or v == null then return "null" end
+  if s and s.type == "structure" and type(v) == "table" then
+    local parts = {}
+    for _, m in ipairs(s.members) do
+      if v[m[1]] ~= nil and v[m[1]] ~= null then parts[#parts + 1] = m[1] .. "=" .. java_text(m[2], v[m[1]]) end
+    end
+    return shape_name .. "(" .. concat(parts, ", ") .. ")"
+  elseif s and s.type == "list" and type(v) == "table" then
+    local parts = {}
+    for i = 1, #v do parts[i] = java_text(s.member, v[i]) end
+    return "[" .. concat(parts, ", ") .. "]"
+  elseif type(v) == "number" or is_int64(v) then
+    return num_text(v)
+  end
+  return tostring(v)
+end
+
+local function value_text(v, shape_name)
+  if v == nil or v == null then return "null" end
+  if type(v) == "table" and shape_name then return "'" .. java_text(shape_name, v) .. "'" end
   if type(v) == "number" or is_int64(v) then return "'" .. num_text(v) .. "'" end
   if type(v) == "string" then return "'" .. v .. "'" end
   if type(v) == "boolean" then return "'" .. tostring(v) .. "'" end
@@ -43,8 +65,8 @@ local function is_array(v)
   return v[1] ~= nil
 end
 
-local function problem(out, v, path, constraint)
-  out[#out + 1] = { value = value_text(v), path = path, constraint = constraint }
+local function problem(out, v, path, constraint, shape_name)
+  out[#out + 1] = { value = value_text(v, shape_name), path = path, constraint = constraint }
 end
 
 local check
@@ -83,9 +105,9 @@ function check(out, bad, name, v, path)
     end
     local n = #v
     if s.max and n > s.max then
-      problem(out, v, path, "Member must have length less than or equal to " .. s.max)
+      problem(out, v, path, "Member must have length less than or equal to " .. s.max, name)
     elseif s.min and n < s.min then
-      problem(out, v, path, "Member must have length greater than or equal to " .. s.min)
+      problem(out, v, path, "Member must have length greater than or equal to " .. s.min, name)
     end
     for i = 1, n do
       local x = v[i]
