@@ -212,4 +212,15 @@ void sfn_exec_child_ended(sfn_exec *e, frame *child, sfn_value *out, sfn_value *
 void sfn_exec_retire(sfn_exec *e, frame *c);
 void sfn_exec_reap(sfn_exec *e);
 
+/* ---- tasks (sfn_exec_task.c) ---- */
+ev_type sfn_exec_task_event(const sfn_state *s, ev_type generic, ev_type lambda, ev_type activity);
+sfn_value *sfn_exec_new_token(sfn_exec *e, uint64_t task_id);
+void sfn_exec_schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *params, int64_t timeout_s,
+                            int64_t heartbeat_s);
+void sfn_exec_task_timed_out(sfn_exec *e, frame *f);
+/* ---- also shared (sfn_exec.c) ---- */
+void sfn_exec_clear_wait(frame *f);
+/* Is v's JSON text over the execution's payload limit? */
+int sfn_exec_over_limit(const sfn_exec *e, const sfn_value *v);
+
 #endif
