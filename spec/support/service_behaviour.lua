@@ -159,6 +159,43 @@ return function(new_service, o)
       assert.are.equal(0, #ok(svc:list_state_machine_aliases{ stateMachineArn = res.stateMachineArn }).stateMachineAliases)
     end)
 
+    it("tests one state with TestState: output, next state, inspection data, mocks, errors", function()
+      local svc = new_service{}
+      local r = ok(svc:test_state{ definition = '{"Type":"Pass","InputPath":"$.a","Parameters":{"x.$":"$.b"},"ResultPath":"$.r","Next":"N"}',
+        input = '{"a":{"b":1}}', inspectionLevel = "DEBUG" })
+      assert.are.same({ "SUCCEEDED", "N", '{"a":{"b":1},"r":{"x":1}}' }, { r.status, r.nextState, r.output })
+      assert.are.equal('{"b":1}', r.inspectionData.afterInputPath)
+      assert.are.equal('{"x":1}', r.inspectionData.afterParameters)
+      assert.are.equal('{"a":{"b":1},"r":{"x":1}}', r.inspectionData.afterResultPath)
+      r = ok(svc:test_state{ definition = '{"Type":"Choice","Choices":[{"Variable":"$.v","NumericEquals":1,"Next":"One"}],"Default":"Other"}',
+        input = '{"v":1}' })
+      assert.are.same({ "SUCCEEDED", "One" }, { r.status, r.nextState })
+      assert.is_nil(r.inspectionData)
+      local task = '{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,' ..
+        '"Catch":[{"ErrorEquals":["Busy"],"Next":"Handler"}]}'
+      r = ok(svc:test_state{ definition = task, mock = { result = '{"ok":true}' } })
+      assert.are.same({ "SUCCEEDED", '{"ok":true}' }, { r.status, r.output })
+      r = ok(svc:test_state{ definition = task, mock = { errorOutput = { error = "Busy", cause = "later" } } })
+      assert.are.same({ "CAUGHT_ERROR", "Handler", "Busy", "later" }, { r.status, r.nextState, r.error, r.cause })
+      r = ok(svc:test_state{ definition = '{"Type":"Fail","Error":"E","Cause":"C"}' })
+      assert.are.same({ "FAILED", "E", "C" }, { r.status, r.error, r.cause })
+      fails("ValidationException", "State type 'Pass' is not supported when a mock is specified",
+        svc:test_state{ definition = '{"Type":"Pass","End":true}', mock = { result = "{}" } })
+      fails("ValidationException", "State not found in definition",
+        svc:test_state{ definition = PASS, stateName = "nope" })
+      fails("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Value cannot be empty at /States/StateName/Branches'",
+        svc:test_state{ definition = '{"Type":"Parallel","Branches":[],"End":true}' })
+    end)
+
+    it("fails executions of definitions the engine does not run yet, naming the feature", function()
+      local svc = new_service{}
+      local arn = machine(svc, "j", '{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}')
+      local e = ok(svc:start_execution{ stateMachineArn = arn })
+      local d = ok(svc:describe_execution{ executionArn = e.executionArn })
+      assert.are.same({ "FAILED", "sfn.UnsupportedFeature" }, { d.status, d.error })
+      assert.are.equal("QueryLanguage 'JSONata' is not supported yet: only JSONPath definitions run", d.cause)
+    end)
+
     it("validates definitions", function()
       local svc = new_service{}
       local r = ok(svc:validate_state_machine_definition{ definition = PASS })

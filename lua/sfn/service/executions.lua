@@ -53,6 +53,19 @@ local function input_error(text)
   return nil
 end
 
+-- A definition the engine does not run yet (JSONata, Assign, distributed
+-- Map ...): the execution starts, as on AWS, and fails at once with
+-- sfn.UnsupportedFeature and the engine's message, in a state of that name.
+local machine_mod = require "sfn.machine"
+local function unsupported(svc, sm, source, message)
+  if source.stub then return source.stub end
+  local def = json.encode{ StartAt = "UnsupportedFeature", States = { UnsupportedFeature = {
+    Type = "Fail", Error = "sfn.UnsupportedFeature", Cause = message } } }
+  source.stub = assert(machine_mod.new(def, { name = sm.name, type = source.type, account = svc.account,
+    region = svc.region, partition = svc.partition, role_arn = source.role_arn }))
+  return source.stub
+end
+
 -- Start an execution (the common part of StartExecution and
 -- StartSyncExecution): the record, or nil, err.
 local function start(svc, req, sync)
@@ -93,7 +106,10 @@ local function start(svc, req, sync)
     end
   end
   local compiled, cerr = sm_mod.compiled(svc, source)
-  if not compiled then return nil, cerr end
+  if not compiled then
+    if cerr.code ~= "UnsupportedFeature" then return nil, cerr end
+    compiled = unsupported(svc, sm, source, cerr.message)
+  end
   local mocks
   if test_case then
     if not svc.mock_config then

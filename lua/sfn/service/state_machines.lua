@@ -236,7 +236,7 @@ function ops.update_state_machine(svc, req)
   end
   local changed = false
   if present(req.definition) and req.definition ~= sm.definition then
-    sm.definition, sm.compiled, sm.compile_error, changed = req.definition, nil, nil, true
+    sm.definition, sm.compiled, sm.compile_error, sm.stub, changed = req.definition, nil, nil, nil, true
   end
   if present(req.roleArn) and req.roleArn ~= sm.role_arn then sm.role_arn, changed = req.roleArn, true end
   if logging then sm.logging, changed = logging, true end
