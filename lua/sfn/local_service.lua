@@ -146,9 +146,12 @@ end
 -- Drop the oldest closed execution (retention).
 local function drop_oldest(self)
   local h = self.closed_head
-  local rec = self.closed_queue[h]
+  local entry = self.closed_queue[h]
   self.closed_queue[h] = nil
   self.closed_head = h + 1
+  local rec = entry.rec
+  -- a redriven execution closes again later: only its latest entry counts
+  if rec.close_seq ~= entry.seq or rec.dropped then return end
   rec.dropped = true
   if self.executions[rec.arn] == rec then self.executions[rec.arn] = nil end
   for _, t in ipairs(rec.tokens) do self.tokens[t] = nil end
@@ -174,7 +177,8 @@ function Service:close_execution(rec, status)
   self.running[rec] = nil
   local t = self.closed_tail + 1
   self.closed_tail = t
-  self.closed_queue[t] = rec
+  rec.close_seq = self:seq()
+  self.closed_queue[t] = { rec = rec, seq = rec.close_seq }
   while self.closed_tail - self.closed_head + 1 > self.retention do drop_oldest(self) end
   local waiters = rec.waiters
   rec.waiters = {}

@@ -402,6 +402,36 @@ return function(new_service, o)
       assert.are.equal("T", seen)
     end)
 
+    it("redrives a failed execution from the state that failed", function()
+      local calls = 0
+      local svc = new_service{ handlers = { [ARN] = function(input)
+        calls = calls + 1
+        if calls == 1 then error({ error = "Flaky", cause = "first call" }) end
+        return { n = input.n + 1 }
+      end } }
+      local def = '{"StartAt":"A","States":{"A":{"Type":"Pass","Result":{"n":1},"Next":"T"},"T":{"Type":"Task","Resource":"' ..
+        ARN .. '","End":true}}}'
+      local e = ok(svc:start_execution{ stateMachineArn = machine(svc, "m", def) })
+      local d = ok(svc:describe_execution{ executionArn = e.executionArn })
+      assert.are.same({ "FAILED", "Flaky", "REDRIVABLE" }, { d.status, d.error, d.redriveStatus })
+      local r = ok(svc:redrive_execution{ executionArn = e.executionArn })
+      assert.are.equal("number", type(r.redriveDate))
+      d = ok(svc:describe_execution{ executionArn = e.executionArn })
+      assert.are.same({ "SUCCEEDED", '{"n":2}', 1 }, { d.status, d.output, d.redriveCount })
+      local h = ok(svc:get_execution_history{ executionArn = e.executionArn })
+      local types, ids = {}, {}
+      for i, ev in ipairs(h.events) do types[i], ids[i] = ev.type, ev.id end
+      assert.are.same({ "ExecutionStarted", "PassStateEntered", "PassStateExited", "TaskStateEntered",
+        "LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionFailed", "ExecutionFailed",
+        "ExecutionRedriven", "TaskStateEntered", "LambdaFunctionScheduled", "LambdaFunctionStarted",
+        "LambdaFunctionSucceeded", "TaskStateExited", "ExecutionSucceeded" }, types)
+      for i = 1, #ids do assert.are.equal(i, ids[i]) end
+      assert.are.equal(1, h.events[9].executionRedrivenEventDetails.redriveCount)
+      assert.are.equal(9, h.events[10].previousEventId)
+      fails("ExecutionNotRedrivable", "Execution " .. e.executionArn .. " is SUCCEEDED and cannot be redriven",
+        svc:redrive_execution{ executionArn = e.executionArn })
+    end)
+
     it("fails a task whose resource has neither handler nor mock, naming it", function()
       local svc = new_service{}
       local e = ok(svc:start_execution{ stateMachineArn = machine(svc, "m", TASK) })
