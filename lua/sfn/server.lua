@@ -33,8 +33,8 @@ local core = require "sfn.core"
 local scheduler = require "sfn.scheduler"
 local handler_mod = require "sfn.server_handler"
 
-local type, pairs, tostring, tonumber, setmetatable, error, pcall, ipairs =
-  type, pairs, tostring, tonumber, setmetatable, error, pcall, ipairs
+local type, pairs, tostring, tonumber, setmetatable, error, pcall, xpcall, ipairs =
+  type, pairs, tostring, tonumber, setmetatable, error, pcall, xpcall, ipairs
 local concat = table.concat
 local os_date = os.date
 local now_ms = core.monotonic_ms
@@ -265,7 +265,14 @@ local function accept_loop(self)
         self.conns[conn] = true
         self.nconns = self.nconns + 1
         self.stats.connections = self.stats.connections + 1
-        conn.task = scheduler.spawn(serve_conn, self, conn)
+        conn.task = scheduler.spawn(function()
+          -- a failure on one connection must not end the server's scheduler
+          local ok, err = xpcall(serve_conn, debug.traceback, self, conn)
+          if not ok then
+            self.log("connection failed: " .. tostring(err))
+            close_conn(self, conn)
+          end
+        end)
       elseif err == "timeout" then
         local ok = scheduler.wait_fd(listener, "r")
         if ok == STOPPED then break end
