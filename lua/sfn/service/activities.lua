@@ -31,6 +31,10 @@ local function present(v) return v ~= nil and v ~= null end
 
 function ops.create_activity(svc, req)
   if not names.valid(req.name) then return errors.invalid_name(req.name) end
+  if present(req.tags) then
+    local tok, terr = require("sfn.service.tags").check(req.tags)
+    if not tok then return nil, terr end
+  end
   local arn = svc.arns:activity(req.name)
   local act = svc.activities[arn]
   if not act then

@@ -140,6 +140,10 @@ function ops.create_state_machine(svc, req)
   if not names.valid(req.name) then return errors.invalid_name(req.name) end
   local mtype = present(req.type) and req.type or "STANDARD"
   local ok, err = check_role(req.roleArn)
+  if present(req.tags) then
+    local tok, terr = require("sfn.service.tags").check(req.tags)
+    if not tok then return nil, terr end
+  end
   if not ok then return nil, err end
   local derr = definition_error(req.definition, mtype)
   if derr then return nil, derr end

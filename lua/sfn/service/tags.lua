@@ -34,6 +34,22 @@ local function resource(svc, arn)
   return t
 end
 
+-- Tags without a key (or value): AWS's "must not be null" (nil, err), or true.
+function _M.check(tags, field)
+  local problems = {}
+  for i, tag in ipairs(tags) do
+    for _, m in ipairs{ "key", "value" } do
+      local v = tag[m]
+      if v == nil or v == json.null then
+        problems[#problems + 1] = { value = "null", path = (field or "tags") .. "." .. i .. ".member." .. m,
+                                    constraint = "Member must not be null" }
+      end
+    end
+  end
+  if #problems > 0 then return errors.constraint(problems) end
+  return true
+end
+
 function _M.set(svc, arn, tags)
   local t = svc.tags[arn]
   if not t then
@@ -49,6 +65,8 @@ end
 function ops.tag_resource(svc, req)
   local t, err = resource(svc, req.resourceArn)
   if not t then return nil, err end
+  local okc, cerr = _M.check(req.tags)
+  if not okc then return nil, cerr end
   local n = #t.keys
   for _, tag in ipairs(req.tags) do
     if t.values[tag.key] == nil then n = n + 1 end
