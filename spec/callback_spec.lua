@@ -152,3 +152,24 @@ describe("execution:stop", function()
     assert.are.equal("ExecutionNotRunning", err.code)
   end)
 end)
+
+describe("activity tasks", function()
+  it("take their answers and heartbeats by token, like callbacks", function()
+    local ACT = "arn:aws:states:us-east-1:123456789012:activity:pack"
+    local m = assert(sfn.machine(json.encode({ StartAt = "A", States = { A = { Type = "Task", Resource = ACT,
+      HeartbeatSeconds = 10, End = true } } })))
+    local token
+    local ex = assert(m:start('{"n":1}', { start_time = 0, handlers = { [ACT] = function(_, ctx)
+      token = ctx.token
+      ctx.sleep(1e9) -- a worker that never answers through the handler
+    end } }))
+    assert.are.equal("RUNNING", ex:advance(8))
+    assert.is_true(ex:send_task_heartbeat(token))
+    assert.are.equal("RUNNING", ex:advance(8))
+    assert.is_true(ex:send_task_success(token, { packed = true }))
+    local r = ex:result()
+    assert.are.equal("SUCCEEDED", r.status)
+    assert.are.equal('{"packed":true}', r.output)
+    assert.are.equal("ActivitySucceeded", r.history[5].type)
+  end)
+end)

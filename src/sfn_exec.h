@@ -79,7 +79,7 @@ int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char
  * for its token.  SFN_NOTFOUND for an unknown id. */
 int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now);
 
-/* Answer a callback task by its token (SendTaskSuccess/Failure/Heartbeat).
+/* Answer a callback or activity task by its token (SendTaskSuccess/Failure/Heartbeat).
  * SFN_NOTFOUND when no running task waits on that token (unknown, already
  * answered or timed out).  Heartbeats restart HeartbeatSeconds. */
 int sfn_exec_send_success(sfn_exec *e, const char *token, sfn_value *output, int64_t now);

@@ -100,7 +100,10 @@ static frame *token_frame(sfn_exec *e, const char *token) {
     id = (id << 4) | (uint64_t)d;
   }
   f = task_frame(e, id);
-  if (!f || !f->token || !f->m->states[f->state].wait_for_token || strcmp(sfn_str(f->token), token) != 0)
+  /* Tokens answer callback tasks and activity tasks (a worker's SendTask*). */
+  if (!f || !f->token ||
+      !(f->m->states[f->state].wait_for_token || f->m->states[f->state].task_kind == SFN_TASK_ACTIVITY) ||
+      strcmp(sfn_str(f->token), token) != 0)
     return NULL;
   return f;
 }

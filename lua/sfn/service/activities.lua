@@ -231,11 +231,8 @@ function ops.send_task_heartbeat(svc, req)
   local rec, now = entry.rec, svc:now()
   runner.catch_up(svc, now)
   if rec.closed then return timed_out() end
-  if entry.kind == "callback" then
-    if not rec.exec:send_heartbeat(req.taskToken, now) then return timed_out() end
-  elseif not alive(entry) then
-    return timed_out()
-  end
+  -- the engine restarts HeartbeatSeconds for callback and activity tokens alike
+  if not rec.exec:send_heartbeat(req.taskToken, now) then return timed_out() end
   runner.settle(svc, rec, now)
   return {}
 end
