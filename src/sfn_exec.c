@@ -637,7 +637,6 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
     sfn_decref(eo);
     sfn_decref(error);
     sfn_decref(cause);
-    e->status = SFN_EXEC_RUNNING;
     exit_state(e, f, out, c->next);
     return;
   }
