@@ -396,6 +396,32 @@ describe("sfn.server: HTTP", function()
   end)
 end)
 
+describe("sfn.server: restart", function()
+  it("listens again on the same port while a closed connection lingers (SO_REUSEADDR)", function()
+    local server = server_mod.new{ service = stub.new(), host = "127.0.0.1", port = 0, log = function() end }
+    local c
+    sfn.run(function()
+      assert(server:start())
+      c = connect(server.port)
+      send(c, post("CreateActivity", '{"name":"a"}'))
+      assert(read_response(c))
+      server:stop()
+    end)
+    -- the client has not closed its end: the server's end waits in FIN_WAIT
+    local port = server.port
+    sfn.run(function()
+      assert(server:start())
+      assert.are.equal(port, server.port)
+      local d = connect(port)
+      send(d, post("CreateActivity", '{"name":"b"}'))
+      assert.are.equal(200, assert(read_response(d)).status)
+      d.sock:close()
+      server:stop()
+    end)
+    c.sock:close()
+  end)
+end)
+
 describe("sfn.server: concurrency and stop", function()
   it("answers other connections while a GetActivityTask long poll waits", function()
     with_server({ poll_seconds = 30 }, function(_, _, port)

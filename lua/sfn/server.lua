@@ -289,18 +289,12 @@ end
 -- Listens and starts accepting (in a task).  true, or nil and an error text.
 function Server:start()
   local socket = require "socket"
-  local listener, err = socket.tcp()
-  if not listener then return nil, err end
-  listener:setoption("reuseaddr", true)
-  local ok, berr = listener:bind(self.host, self.port)
-  if not ok then
-    listener:close()
-    return nil, "cannot listen on " .. self.host .. ":" .. tostring(self.port) .. ": " .. tostring(berr)
-  end
-  ok, berr = listener:listen(1024)
-  if not ok then
-    listener:close()
-    return nil, "listen: " .. tostring(berr)
+  -- socket.bind sets SO_REUSEADDR on a socket of the address's family (a
+  -- bare socket.tcp() has no descriptor yet, so setoption would fail): a
+  -- restarted server can listen again while old connections linger
+  local listener, err = socket.bind(self.host, self.port, 1024)
+  if not listener then
+    return nil, "cannot listen on " .. self.host .. ":" .. tostring(self.port) .. ": " .. tostring(err)
   end
   listener:settimeout(0)
   self.stopping = false     -- a stopped server may start again (on the same port)
