@@ -1,11 +1,12 @@
 -- sfn.worker end to end: `sfn serve` and two `sfn worker` processes
 -- (spec/fixtures/worker/e2e.lua, concurrency 50 each), driven by sfn.client:
 --   1. 1,000 executions, one activity task each: all complete, none twice, none lost;
---   2. the server stopped for 10 s and restarted: the same worker processes, never
+--   2. a task longer than the state's HeartbeatSeconds kept alive by heartbeats;
+--   3. the server stopped for 10 s and restarted: the same worker processes, never
 --      restarted, pick up the tasks of executions started after the restart;
---   3. a worker killed with SIGKILL mid-task: the task's heartbeat timeout fires
+--   4. a worker killed with SIGKILL mid-task: the task's heartbeat timeout fires
 --      and the state machine's Retry runs it on the other worker;
---   4. SIGTERM during work: the tasks in flight are reported before the process exits.
+--   5. SIGTERM during work: the tasks in flight are reported before the process exits.
 -- Skipped (pending) when `sfn serve` does not start.  SFN_SERVE_CMD overrides the
 -- server command (a format with %d for the port).
 local sfn = require "sfn"
@@ -262,6 +263,20 @@ describe("sfn.worker end to end (sfn serve, sfn worker processes)", function()
       by_pid[workers[1].pid], by_pid[workers[2].pid]))
   end)
 
+  it("keeps a task longer than HeartbeatSeconds alive with heartbeats", function()
+    if not need_server() then return end
+    -- HeartbeatSeconds is 2; the task takes 3 s, heartbeating every 0.5 s
+    local arns = start_executions("long", 1, function() return { id = "long-1", sleep = 3 } end)
+    local descs = wait_done(arns, 30)
+    local types = {}
+    for _, e in ipairs(assert(client:get_execution_history{ executionArn = arns[1], maxResults = 1000 }).events) do
+      types[#types + 1] = e.type
+    end
+    assert.equal("SUCCEEDED", descs[1].status, table.concat(types, " "))
+    assert.equal("ExecutionStarted TaskStateEntered ActivityScheduled ActivityStarted ActivitySucceeded " ..
+      "TaskStateExited ExecutionSucceeded", table.concat(types, " "))
+  end)
+
   it("keeps the same worker processes across a server stopped for 10 s and restarted", function()
     if not need_server() then return end
     signal(server, "TERM")
@@ -294,7 +309,8 @@ describe("sfn.worker end to end (sfn serve, sfn worker processes)", function()
 
   it("retries on the other worker the task of a worker killed with SIGKILL (heartbeat timeout)", function()
     if not need_server() then return end
-    local arns = start_executions("kill", 1, function() return { id = "kill-1", sleep = 2 } end)
+    -- (the task takes 1 s: less than HeartbeatSeconds, so the test is about the kill, not heartbeats)
+    local arns = start_executions("kill", 1, function() return { id = "kill-1", sleep = 1 } end)
     local t0 = now()
     local victim
     while not victim and now() - t0 < 10 do
@@ -361,6 +377,10 @@ describe("sfn.worker end to end (sfn serve, sfn worker processes)", function()
       in_flight = in_flight + k
       assert.truthy(out:find(" stopped succeeded=", 1, true), out)
     end
-    assert.equal(n, in_flight)
+    -- (usually all n; fewer when some went first to polls a killed worker left
+    -- behind in the server, and ran on their Retry)
+    assert.truthy(in_flight >= 1, read_file(live[1].log):sub(-3000))
+    local done = worker_logs().done
+    for i = 1, n do assert.equal(1, #(done["term-" .. i] or {}), "term-" .. i) end
   end)
 end)
