@@ -66,7 +66,7 @@ local port, endpoint, client
 local server
 -- A fresh `sfn serve` for each measurement, so none pays for the executions
 -- an earlier one left in the service.
--- (on a new port each time: sfn serve cannot always bind a port it used a moment ago)
+-- (each on a port of its own)
 local function start_server()
   port = free_port()
   endpoint = "http://127.0.0.1:" .. port .. "/"
