@@ -1,10 +1,12 @@
 /*
- * lsfn_clock.c: the real clock for the Lua drivers (the core never reads a
- * clock): core.now_ms() and core.sleep_ms(ms).
+ * lsfn_clock.c: the process services the Lua drivers need and the core never
+ * touches: the real clock (core.now_ms, core.monotonic_ms, core.sleep_ms)
+ * and the environment (core.setenv).
  */
 #include "lsfn.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 
 /* core.now_ms() -> milliseconds since the epoch (wall clock) */
@@ -35,8 +37,20 @@ static int l_sleep_ms(lua_State *L) {
   return 0;
 }
 
+/* core.setenv(name, value | nil): set or remove an environment variable
+ * for this process and the commands it starts. */
+static int l_setenv(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  int rc = lua_isnoneornil(L, 2) ? unsetenv(name) : setenv(name, luaL_checkstring(L, 2), 1);
+  lua_pushboolean(L, rc == 0);
+  return 1;
+}
+
 void lsfn_open_clock(lua_State *L) {
-  static const luaL_Reg f[] = {
-      {"now_ms", l_now_ms}, {"monotonic_ms", l_monotonic_ms}, {"sleep_ms", l_sleep_ms}, {NULL, NULL}};
+  static const luaL_Reg f[] = {{"now_ms", l_now_ms},
+                               {"monotonic_ms", l_monotonic_ms},
+                               {"sleep_ms", l_sleep_ms},
+                               {"setenv", l_setenv},
+                               {NULL, NULL}};
   luaL_setfuncs(L, f, 0);
 }
