@@ -707,3 +707,33 @@ describe("sfn.server_handler: random requests", function()
     assert.are.equal("com.amazon.coral.validate#ValidationException", json.decode(body).__type)
   end)
 end)
+
+describe("sfn.server: long polls and dead clients", function()
+  it("does not hand an activity task to a poll whose client hung up", function()
+    local svc = sfn.local_service{ clock = "manual" }
+    local srv = server_mod.new{ service = svc, host = "127.0.0.1", port = 0, quiet = true }
+    local got
+    sfn.run(function()
+      srv:start()
+      local port = srv.port
+      local act = assert(svc:create_activity{ name = "pack" })
+      local sm = assert(svc:create_state_machine{ name = "packing", roleArn = "arn:aws:iam::123456789012:role/r",
+        definition = '{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"' .. act.activityArn .. '","End":true}}}' })
+      -- a poll over HTTP whose client goes away
+      local c = connect(port)
+      local body = json.encode({ activityArn = act.activityArn })
+      assert(send(c, "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AWSStepFunctions.GetActivityTask\r\n" ..
+        "Content-Type: application/x-amz-json-1.0\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body))
+      sfn.sleep(0.2)
+      c.sock:close()
+      sfn.sleep(0.2)
+      assert(svc:start_execution{ stateMachineArn = sm.stateMachineArn, input = '{"n":1}' })
+      -- the task waits for the next poller instead of going to the dead connection
+      got = svc:get_activity_task{ activityArn = act.activityArn }
+      srv:stop()
+    end)
+    assert.is_table(got)
+    assert.is_string(got.taskToken)
+    assert.are.equal('{"n":1}', got.input)
+  end)
+end)

@@ -227,6 +227,18 @@ function Service:advance(seconds)
   runner.catch_up(self)
 end
 
+-- service:cancel_poll(task): the client of the long poll running in `task`
+-- went away: the poll gives up with an empty answer, and no activity task is
+-- handed to it (the task stays queued for the next poller).
+function Service:cancel_poll(task)
+  for p in pairs(self.open_polls) do
+    if p.task == task and not p.result then
+      p.gone = true
+      scheduler.wake(p.task)
+    end
+  end
+end
+
 -- service:close(): answer open long polls (empty), for a server's shutdown.
 function Service:close()
   self._stopped = true

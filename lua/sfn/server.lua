@@ -161,7 +161,7 @@ local function serve_request(self, conn, req)
   local op = self.handler:operation(req)
   local inf = { token = {}, op = op and op.name, task = scheduler.current() }
   conn.inflight = inf
-  scheduler.spawn(function()
+  local htask = scheduler.spawn(function()
     local ok, status, headers, body = pcall(self.handler.handle, self.handler, req)
     if not ok then
       self.log("request failed: " .. tostring(status))
@@ -172,6 +172,25 @@ local function serve_request(self, conn, req)
       scheduler.wake(inf.task, inf.token)
     end
   end)
+  if LONG_POLLS[op and op.name] and htask then
+    -- parked until answered; meanwhile a client that hangs up cancels its
+    -- poll, so no activity task is handed to a dead connection
+    while not inf.result do
+      local r = scheduler.wait_fd(conn.sock, "r")
+      if not inf.result and r == true then
+        local data, err, partial = conn.sock:receive(65536)
+        local chunk = data or partial
+        if chunk and #chunk > 0 then
+          conn.parser:feed(chunk) -- a pipelined request: kept for later
+        elseif err == "closed" then
+          if self.service.cancel_poll then self.service:cancel_poll(htask) end
+          while not inf.result do scheduler.suspend() end
+          conn.inflight = nil
+          return false
+        end
+      end
+    end
+  end
   -- parked until the handler task (or stop()) answers
   while not inf.result do scheduler.suspend() end
   local result = inf.result
