@@ -83,7 +83,7 @@ conformance: all
 
 # Whole suite under AddressSanitizer + UBSan (lua5.4 only: LuaJIT's allocator
 # confuses ASan).  Leaks are reported by LeakSanitizer at exit.
-asan:
+asan: all
 	$(MAKE) build/asan/lua5.4/sfn/core.so
 	@SFN_ASAN=1 SFN_LUAS=lua5.4 SFN_BUILD=build/asan tools/run-tests
 

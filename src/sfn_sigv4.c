@@ -723,7 +723,7 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
     sfn_buf_free(&cred);
     if (!ok) goto oom;
   }
-  if (sort_pairs(q.pairs, q.n, q.text.data) != SFN_OK) goto oom;
+  if (sort_pairs(q.pairs, q.n, q.text.data ? q.text.data : "") != SFN_OK) goto oom;
 
   /* canonical request */
   sfn_buf_add(&cr, req->method ? req->method : "", req->method ? req->method_len : 0);
@@ -731,10 +731,12 @@ int sfn_sigv4_sign(sfn_sigv4_cache *cache, const sfn_sigv4_request *req, const s
   if (add_canonical_uri(&cr, req->path, req->path ? req->path_len : 0, p->flags) != SFN_OK) goto oom;
   sfn_buf_addc(&cr, '\n');
   for (i = 0; i < q.n; i++) {
+    /* q.text is still unallocated when every name and value is empty */
+    const char *qt = q.text.data ? q.text.data : "";
     if (i) sfn_buf_addc(&cr, '&');
-    sfn_buf_add(&cr, q.text.data + q.pairs[i].k.off, q.pairs[i].k.len);
+    sfn_buf_add(&cr, qt + q.pairs[i].k.off, q.pairs[i].k.len);
     sfn_buf_addc(&cr, '=');
-    sfn_buf_add(&cr, q.text.data + q.pairs[i].v.off, q.pairs[i].v.len);
+    sfn_buf_add(&cr, qt + q.pairs[i].v.off, q.pairs[i].v.len);
   }
   sfn_buf_addc(&cr, '\n');
   for (i = 0; i < nh; i++) {
