@@ -353,5 +353,6 @@ function _M.validate(definition, opts)
 end
 
 _M.Machine = Machine
+_M.failure_of = failure_of
 _M.Execution = Execution
 return _M

@@ -23,15 +23,8 @@ local sort = table.sort
 
 local _M = {}
 
-local function failure_of(e)
-  if type(e) == "table" then
-    local name = e.error or e.Error or "Error"
-    local cause = e.cause or e.Cause
-    if cause ~= nil and type(cause) ~= "string" then cause = tostring(cause) end
-    return tostring(name), cause
-  end
-  return "Error", tostring(e)
-end
+-- A handler's error as (error name, cause): the same rule as machine:run.
+local failure_of = require("sfn.machine").failure_of
 
 local function is_activity(resource)
   return find(resource, "^arn:[^:]+:states:[^:]*:[^:]*:activity:") ~= nil
