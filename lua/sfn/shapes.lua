@@ -19,6 +19,7 @@
 local core = require "sfn.core"
 local json = require "sfn.json"
 local model = require "sfn.operations"
+local iso8601 = require "sfn.iso8601"
 
 local type, pairs, ipairs, tostring, tonumber, getmetatable, setmetatable, pcall, error =
   type, pairs, ipairs, tostring, tonumber, getmetatable, setmetatable, pcall, error
@@ -114,17 +115,6 @@ local function type_name(v)
   return type(v)
 end
 
--- days since 1970-01-01 of a civil date (proleptic Gregorian)
-local function days_from_civil(y, m, d)
-  if m <= 2 then y = y - 1 end
-  local era = floor(y / 400)
-  local yoe = y - era * 400
-  local mp = (m + 9) % 12
-  local doy = floor((153 * mp + 2) / 5) + d - 1
-  local doe = yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy
-  return era * 146097 + doe - 719468
-end
-
 local function integral(v)
   if math_tointeger then return math_tointeger(v) or v end
   return v
@@ -135,22 +125,10 @@ end
 function _M.parse_timestamp(s)
   if type(s) ~= "string" then return nil end
   if string_match(s, "^%s*%-?%d+%.?%d*%s*$") then return integral(tonumber(s)) end
-  local y, mo, d, h, mi, sec, frac, zone =
-    string_match(s, "^(%d%d%d%d)%-(%d%d)%-(%d%d)[Tt ](%d%d):(%d%d):(%d%d)(%.?%d*)(.*)$")
-  if not y then return nil end
-  y, mo, d, h, mi, sec = tonumber(y), tonumber(mo), tonumber(d), tonumber(h), tonumber(mi), tonumber(sec)
-  if mo < 1 or mo > 12 or d < 1 or d > 31 or h > 23 or mi > 59 or sec > 60 then return nil end
-  local offset = 0
-  if zone == "Z" or zone == "z" or zone == "" then
-    offset = 0
-  else
-    local sign, oh, om = string_match(zone, "^([+-])(%d%d):?(%d%d)$")
-    if not sign then return nil end
-    offset = (tonumber(oh) * 3600 + tonumber(om) * 60) * (sign == "-" and -1 or 1)
-  end
-  local t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset
-  if frac ~= "" and frac ~= "." then t = t + tonumber("0" .. frac) end
-  return integral(t)
+  -- sfn.iso8601 parses the date-time; one without a zone is taken as UTC
+  local t = iso8601.parse(s)
+  if not t and string_match(s, "[%d%.]$") then t = iso8601.parse(s .. "Z") end
+  return t and integral(t)
 end
 
 ---------------------------------------------------------------------------
