@@ -222,13 +222,22 @@ local function ensure_machine(svc, case, group, name, versions)
   return arn
 end
 
-local function ensure_alias(svc, sm_arn, alias, group)
+local function ensure_alias(svc, sm_arn, alias, group, case)
   local arn = sm_arn .. ":" .. alias
   if not svc:describe_state_machine_alias{ stateMachineAliasArn = arn } then
     local req = { name = alias, routingConfiguration = { { stateMachineVersionArn = sm_arn .. ":1", weight = 100 } } }
     for _, c in ipairs(group or {}) do
       if c.op == "create_state_machine_alias" and not c.raised and c.request.name == alias then
         req.description = c.request.description
+        local rc = c.request.routingConfiguration
+        if type(rc) == "table" and rc[1] and not is_stub(rc[1].stateMachineVersionArn) then
+          local ok_all = true
+          for _, r in ipairs(rc) do
+            local name, v = tostring(r.stateMachineVersionArn):match(":stateMachine:([^:]+):(%d+)$")
+            if name then ensure_machine(svc, case, group, name, tonumber(v)) else ok_all = false end
+          end
+          if ok_all then req.routingConfiguration = rc end
+        end
       end
     end
     ok(svc:create_state_machine_alias(req))
@@ -243,7 +252,7 @@ local function ensure_sm_arn(svc, case, group, arn, create_alias)
   local q = p[8]
   local vn = q and q:match("^%d+$") and tonumber(q)
   local sm = ensure_machine(svc, case, group, p[7], vn or (q and 1) or 0)
-  if q and not vn and create_alias then ensure_alias(svc, sm, q, group) end
+  if q and not vn and create_alias then ensure_alias(svc, sm, q, group, case) end
 end
 
 local function stub_machine(svc, case, group)
@@ -347,7 +356,8 @@ local function setup(svc, case, group)
       req[f] = stub_machine(svc, case, group)
     elseif v then
       local create_alias = not (op == "create_state_machine_alias")
-      if not (op:match("^describe") and case.raised) and not key:match("nonexistent") and not key:match("no_such") then
+      local missing = key:match("nonexistent") or key:match("no_such") or (case.raised and case.id:match("no_such"))
+      if not (op:match("^describe") and case.raised) and not missing then
         ensure_sm_arn(svc, case, group, v, create_alias)
       end
     end
@@ -358,6 +368,17 @@ local function setup(svc, case, group)
     end
   end
   if op == "describe_state_machine_alias" and not case.raised and case.expected.map then
+    if key:match("update_routing") then
+      for _, c in ipairs(group) do
+        if c.op == "update_state_machine_alias" and not c.raised and c.request.routingConfiguration then
+          for _, r in ipairs(c.request.routingConfiguration) do
+            ensure_sm_arn(svc, case, group, r.stateMachineVersionArn, false)
+          end
+          svc:update_state_machine_alias{ stateMachineAliasArn = req.stateMachineAliasArn,
+                                          routingConfiguration = c.request.routingConfiguration }
+        end
+      end
+    end
     local d = case.expected.map.description
     if type(d) == "string" then
       svc:update_state_machine_alias{ stateMachineAliasArn = req.stateMachineAliasArn, description = d }
@@ -367,6 +388,11 @@ local function setup(svc, case, group)
     for _, c in ipairs(group) do
       if c.op == "tag_resource" and not c.raised then
         svc:tag_resource{ resourceArn = req.resourceArn, tags = c.request.tags }
+      end
+    end
+    for _, c in ipairs(group) do
+      if c.op == "untag_resource" and not c.raised and key:match("list_resources_res") then
+        svc:untag_resource{ resourceArn = req.resourceArn, tagKeys = c.request.tagKeys }
       end
     end
     local exp = case.expected.map and case.expected.map.tags
@@ -402,6 +428,11 @@ local function setup(svc, case, group)
     local exp = case.expected.map and case.expected.map[field]
     local n = exp and exp.n or 0
     if case.expected.map and case.expected.map.nextToken then n = n + 1 end
+    for i = 1, exp and exp.n or 0 do
+      local x = exp[i].map and exp[i].map.stateMachineVersionArn
+      local v = type(x) == "string" and tonumber(x:match(":(%d+)$"))
+      if v and v > n then n = v end
+    end
     ensure_machine(svc, case, group, req.stateMachineArn:match("stateMachine:([^:]+)"), n)
     if op == "list_state_machine_aliases" then
       for i = 1, n do
@@ -417,7 +448,22 @@ local function setup(svc, case, group)
     local exp = case.expected.map and case.expected.map.executions
     local n = exp and exp.n or 0
     if case.expected.map and case.expected.map.nextToken then n = n + 1 end
-    for i = 1, n do svc:start_execution{ stateMachineArn = req.stateMachineArn, name = "exec_" .. i } end
+    local page = is_stub(req.nextToken) and req.maxResults or 0
+    for i = 1, n + page do svc:start_execution{ stateMachineArn = req.stateMachineArn, name = "exec_" .. i } end
+    if page > 0 then
+      -- the recorded call asked for the second page: fetch the first one
+      req.nextToken = ok(svc:list_executions{ stateMachineArn = req.stateMachineArn, maxResults = page }).nextToken
+    end
+  end
+  if op == "publish_state_machine_version" and not case.raised then
+    local v = tonumber(key:match("^publish_v(%d+)$"))
+    if v and v > 1 then
+      -- versions 1..v-1 exist, and the definition changed since the last one
+      local arn = ensure_machine(svc, case, group, req.stateMachineArn:match("stateMachine:([^:]+)"), v - 1)
+      local def = json.decode(ok(svc:describe_state_machine{ stateMachineArn = arn }).definition)
+      def.Comment = (def.Comment or "") .. " "
+      ok(svc:update_state_machine{ stateMachineArn = arn, definition = json.encode(def) })
+    end
   end
   if op == "start_execution" and case.raised and key:match("already_exists") then
     svc:start_execution{ stateMachineArn = req.stateMachineArn, name = req.name, input = "{}" }

@@ -41,7 +41,17 @@ local function logging_of(req_logging)
   if present(req_logging) then
     if present(req_logging.level) then l.level = req_logging.level end
     if present(req_logging.includeExecutionData) then l.includeExecutionData = req_logging.includeExecutionData end
-    if present(req_logging.destinations) then l.destinations = copy(req_logging.destinations) end
+    if present(req_logging.destinations) then
+      -- AWS keeps one copy of destinations given twice (recorded: two equal
+      -- log groups are accepted and described as one)
+      local seen, out = {}, {}
+      for _, d in ipairs(req_logging.destinations) do
+        local g = type(d) == "table" and type(d.cloudWatchLogsLogGroup) == "table" and d.cloudWatchLogsLogGroup.logGroupArn
+        local k = type(g) == "string" and g or {}
+        if not seen[k] then seen[k] = true; out[#out + 1] = copy(d) end
+      end
+      l.destinations = setmetatable(out, getmetatable(req_logging.destinations))
+    end
   end
   return l
 end
