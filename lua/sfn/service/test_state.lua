@@ -4,23 +4,36 @@
 -- (the name AWS reports locations under), plus a Pass state standing in for
 -- each state it can move to (Next, Default, Choices, Catch).  The first of
 -- those entered is `nextState`; the execution's output is the state's.
+--
 -- A mock's `result` or `errorOutput` answers the state's task (a Parallel or
 -- Map state with a mock becomes a Task whose result is the mock, keeping its
--- InputPath, ResultSelector, ResultPath and OutputPath); without a mock the
--- service's Lua handlers run, as for executions.  inspectionData (DEBUG and
--- TRACE) is rebuilt with the engine's path and template evaluation: input,
--- afterInputPath, afterParameters, result, afterResultSelector,
--- afterResultPath (and afterItemsPath, maxConcurrency for Map), as AWS lists
--- them per state type.  Status: SUCCEEDED, FAILED, CAUGHT_ERROR (a Catch took
--- the error) or RETRIABLE (a Retry would run the state again).
--- Not yet: JSONata, variables, context overrides, stateConfiguration, and
--- mock validation against the integrated services' API schemas.
+-- data flow fields); a mocked result is first checked against the output
+-- shape of the API the Task calls (sfn.service.test_state_mock).  Without a
+-- mock the service's Lua handlers run, as for executions.
+--
+-- The state runs once without its Retry and Catch.  When it fails, what
+-- AWS would do next is decided here: the first retrier matching the error
+-- with attempts left (stateConfiguration.retrierRetryCount of them used)
+-- makes it RETRIABLE; else the first matching catcher makes it
+-- CAUGHT_ERROR, and the state runs again, answered by the same error, to
+-- give the catcher's output and next state; else it FAILED.  inspectionData
+-- gets errorDetails (retryIndex, retryBackoffIntervalSeconds, catchIndex).
+-- stateConfiguration.mapIterationFailureCount fails a mocked Map with
+-- States.ExceedToleratedFailureThreshold when it exceeds the state's
+-- tolerated failures.  A `context` object is checked (fields AWS allows) and
+-- seen by the state's JSONPath templates and by inspectionData.
+-- inspectionData (DEBUG and TRACE) is rebuilt by
+-- sfn.service.test_state_inspect.  Status: SUCCEEDED, FAILED, CAUGHT_ERROR
+-- or RETRIABLE.
 local core = require "sfn.core"
 local json = require "sfn.json"
 local machine_mod = require "sfn.machine"
 local errors = require "sfn.service.errors"
+local mockcheck = require "sfn.service.test_state_mock"
+local inspect = require "sfn.service.test_state_inspect"
 
-local type, pairs, ipairs, tostring = type, pairs, ipairs, tostring
+local type, pairs, ipairs, tostring, getmetatable, next = type, pairs, ipairs, tostring, getmetatable, next
+local floor = math.floor
 local null = json.null
 
 local _M = {}
@@ -33,6 +46,44 @@ local function invalid(msg) return errors.validation(msg) end
 
 local NO_MOCK_TYPES = { Pass = true, Fail = true, Succeed = true, Wait = true, Choice = true }
 
+local THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
+local THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+
+-- The fields a context object may have, per node.
+local CONTEXT_FIELDS = {
+  Execution = { Id = true, Input = true, Name = true, RoleArn = true, StartTime = true,
+                RedriveCount = true, RedriveTime = true },
+  State = { EnteredTime = true, Name = true, RetryCount = true },
+  StateMachine = { Id = true, Name = true },
+  Task = { Token = true },
+  Map = { Item = true },
+}
+
+local function is_object(v) return type(v) == "table" and getmetatable(v) ~= json.array_mt end
+
+-- nil, or why the context object cannot be used for this state.
+local function context_error(ctx, state)
+  local prefix = "Invalid Context object provided: "
+  if not is_object(ctx) then return prefix .. "The context object must be a JSON object" end
+  for k, v in pairs(ctx) do
+    local allowed = CONTEXT_FIELDS[k]
+    if not allowed then return prefix .. "Field '" .. tostring(k) .. "' is not allowed" end
+    if is_object(v) then
+      for f in pairs(v) do
+        if not allowed[f] then return prefix .. "Field '" .. tostring(f) .. "' is not allowed" end
+      end
+    end
+  end
+  if ctx.Task ~= nil then
+    local r = state.Type == "Task" and type(state.Resource) == "string" and state.Resource or ""
+    if not (r:find("%.sync") or r:find("%.waitForTaskToken$")) then
+      return prefix .. "Context object contains 'Task' when state is not a Task state with a '.sync' " ..
+        "or '.waitForTaskToken' service integration pattern"
+    end
+  end
+  return nil
+end
+
 -- The states a state can move to.
 local function targets(state)
   local out, seen = {}, {}
@@ -41,99 +92,117 @@ local function targets(state)
   add(state.Default)
   if type(state.Choices) == "table" then for _, c in ipairs(state.Choices) do add(c.Next) end end
   if type(state.Catch) == "table" then for _, c in ipairs(state.Catch) do add(c.Next) end end
-  return out, seen
+  return out
+end
+
+local function copy(t)
+  local o = {}
+  for k, v in pairs(t) do o[k] = v end
+  return o
 end
 
 -- A Parallel or Map state answered by a mock: a Task with the same data flow.
 local function as_task(state)
   local t = { Type = "Task", Resource = "arn:aws:states:::sfn:testState.mock" }
-  for _, k in ipairs{ "InputPath", "ResultSelector", "ResultPath", "OutputPath", "Retry", "Catch", "Next", "End", "Comment" } do
+  for _, k in ipairs{ "InputPath", "ResultSelector", "ResultPath", "OutputPath", "Retry", "Catch", "Next", "End",
+                      "Comment", "QueryLanguage", "Output", "Assign" } do
     t[k] = state[k]
   end
-  if state.Type == "Parallel" then t.Parameters = state.Parameters end
+  if state.Type == "Parallel" then
+    t.Parameters = state.Parameters
+    t.Arguments = state.Arguments
+  end
   return t
 end
 
-local function path(p, doc)
-  if p == null then return "{}" end
-  local ok, v = pcall(core.path_eval, p or "$", doc)
-  if ok then return v end
-  return nil
-end
-
-local function template(t, doc)
-  local ok, v = pcall(core.template_eval, json.encode(t), doc)
-  if ok then return v end
-  return nil
-end
-
-local function result_path(rp, raw, result)
-  if rp == null then return raw end
-  if rp == nil or rp == "$" then return result end
-  local ok, v = pcall(core.path_set, rp, raw, result)
-  if ok then return v end
-  return nil
-end
-
--- inspectionData for a state that ran (result: the task's result text, or nil).
-local function inspection(state, input, result)
-  local d = { input = input }
-  local T = state.Type
-  if T == "Fail" then return d end
-  local ip = path(state.InputPath, input)
-  if T == "Choice" or T == "Succeed" or T == "Wait" then
-    d.afterInputPath = ip
-    return d
+local function error_matches(list, name)
+  if type(list) ~= "table" then return false end
+  for _, n in ipairs(list) do
+    if n == "States.ALL" or n == name then return true end
+    if n == "States.TaskFailed" and name ~= "States.Timeout" then return true end
   end
-  if T == "Parallel" or T == "Map" then
-    if T == "Map" then
-      d.afterInputPath = ip
-      d.afterItemsPath = ip and path(state.ItemsPath, ip)
-      if type(state.MaxConcurrency) == "number" then d.maxConcurrency = state.MaxConcurrency end
+  return false
+end
+
+-- Seconds before retry number count + 1 of retrier r.
+local function backoff(r, count)
+  local interval = type(r.IntervalSeconds) == "number" and r.IntervalSeconds or 1
+  local rate = type(r.BackoffRate) == "number" and r.BackoffRate or 2.0
+  local d = interval * rate ^ count
+  if type(r.MaxDelaySeconds) == "number" and d > r.MaxDelaySeconds then d = r.MaxDelaySeconds end
+  return floor(d)
+end
+
+-- What follows an error of the state: "RETRIABLE" | "CAUGHT_ERROR" |
+-- "FAILED", errorDetails (or nil).
+local function decide(state, name, retry_count)
+  local details = {}
+  if name ~= "States.Runtime" then
+    if type(state.Retry) == "table" then
+      for i, r in ipairs(state.Retry) do
+        if type(r) == "table" and error_matches(r.ErrorEquals, name) then
+          local max = type(r.MaxAttempts) == "number" and r.MaxAttempts or 3
+          details.retryIndex = i - 1
+          if retry_count < max then
+            details.retryBackoffIntervalSeconds = backoff(r, retry_count)
+            return "RETRIABLE", details
+          end
+          break
+        end
+      end
     end
-    if result then
-      local rs = state.ResultSelector and template(state.ResultSelector, result) or result
-      d.afterResultSelector = rs
-      d.afterResultPath = rs and result_path(state.ResultPath, input, rs)
-    end
-    return d
-  end
-  local params
-  if T == "Pass" and state.Result ~= nil then
-    result = json.encode(state.Result)
-  else
-    d.afterInputPath = ip
-    params = ip and (state.Parameters and template(state.Parameters, ip) or ip)
-    d.afterParameters = params
-    if T == "Pass" then
-      result = params
-    end
-  end
-  if T == "Task" or (T == "Pass" and state.Result ~= nil) then d.result = result end
-  if result then
-    local rs = (T == "Task" and state.ResultSelector) and template(state.ResultSelector, result) or result
-    d.afterResultSelector = rs
-    d.afterResultPath = rs and result_path(state.ResultPath, input, rs)
-  end
-  return d
-end
-
--- The error and cause of the state's last failure event.
-local function last_failure(history)
-  for i = #history, 1, -1 do
-    for k, v in pairs(history[i]) do
-      if type(v) == "table" and k:find("EventDetails$") and v.error ~= nil and not k:find("^execution") then
-        return v.error, v.cause
+    if type(state.Catch) == "table" then
+      for j, c in ipairs(state.Catch) do
+        if type(c) == "table" and error_matches(c.ErrorEquals, name) then
+          details.catchIndex = j - 1
+          return "CAUGHT_ERROR", details
+        end
       end
     end
   end
-  return nil
+  return "FAILED", next(details) and details or nil
 end
 
+-- The engine run of `state` in its small machine: run | nil, err (an error
+-- response).  opts: name, mocked (a mock response or nil), svc, req, whole,
+-- def, input.
+local function run_state(state, o)
+  local states = { [o.name] = state }
+  for _, t in ipairs(targets(state)) do
+    if t ~= o.name then states[t] = { Type = "Pass", End = true } end
+  end
+  local wrapper = json.encode{ StartAt = o.name, States = states,
+    QueryLanguage = o.whole and o.def.QueryLanguage or nil }
+  local msg = core.definition_error(wrapper, {})
+  if msg then return nil, errors.new("InvalidDefinition", msg) end
+  local svc, req = o.svc, o.req
+  local m, merr = machine_mod.new(wrapper, { name = "TestStateMachine", type = "EXPRESS", account = svc.account,
+    region = svc.region, partition = svc.partition, role_arn = present(req.roleArn) and req.roleArn or nil })
+  if not m then
+    return nil, errors.new(merr.code == "UnsupportedFeature" and "ValidationException" or merr.code, merr.message)
+  end
+  local mocks
+  if o.mocked then mocks = { [o.name] = { o.mocked } } end
+  local run, rerr = m:run(o.input, { name = "TestState", mocks = mocks, handlers = svc.handlers, history = true })
+  if not run then return nil, errors.new(rerr.code, rerr.message) end
+  return run
+end
+
+-- The states entered in a run, in order, and the Arguments/Parameters the
+-- task got (JSON text) when it was scheduled.
+local function entered_states(history)
+  local entered, params = {}, nil
+  for _, e in ipairs(history or {}) do
+    if e.stateEnteredEventDetails then entered[#entered + 1] = e.stateEnteredEventDetails.name end
+    if e.taskScheduledEventDetails and params == nil then params = e.taskScheduledEventDetails.parameters end
+  end
+  return entered, params
+end
+
+-- The last result a task (or iteration, or branch) of the run returned.
 local function task_result(history)
-  for i = #history, 1, -1 do
-    local e = history[i]
-    for k, v in pairs(e) do
+  for i = #(history or {}), 1, -1 do
+    for k, v in pairs(history[i]) do
       if type(v) == "table" and k:find("SucceededEventDetails$") and v.output ~= nil and not k:find("^execution") then
         return v.output
       end
@@ -142,111 +211,149 @@ local function task_result(history)
   return nil
 end
 
+local function without(state, ...)
+  local s = copy(state)
+  for _, k in ipairs{ ... } do s[k] = nil end
+  return s
+end
+
 function ops.test_state(svc, req)
   local def = json.decode(req.definition)
   if type(def) ~= "table" then
     return errors.fail("InvalidDefinition", "Invalid State Machine Definition: 'INVALID_JSON_DESCRIPTION: the definition is not a JSON object'")
   end
+  local whole = present(req.stateName)
   local name, state = "StateName", def
-  if present(req.stateName) then
+  if whole then
     local msg = core.definition_error(req.definition, {})
     if msg then return errors.fail("InvalidDefinition", msg) end
     state = type(def.States) == "table" and def.States[req.stateName]
     if type(state) ~= "table" then return invalid("State not found in definition") end
     name = req.stateName
   end
+  local ql = state.QueryLanguage or (whole and def.QueryLanguage) or "JSONPath"
+  local jsonata = ql == "JSONata"
+  local T = state.Type
   local mock = present(req.mock) and req.mock or nil
   if mock and present(mock.result) and present(mock.errorOutput) then
     return invalid("A test mock should have only one of the following fields: [result, errorOutput].")
   end
-  if mock and NO_MOCK_TYPES[state.Type] then
-    return invalid("State type '" .. tostring(state.Type) .. "' is not supported when a mock is specified")
+  if mock and NO_MOCK_TYPES[T] then
+    return invalid("State type '" .. tostring(T) .. "' is not supported when a mock is specified")
   end
   if mock and req.revealSecrets == true then
     return invalid("TestState does not support RevealSecrets when a mock is specified.")
   end
-  local conf = present(req.stateConfiguration) and req.stateConfiguration or nil
-  if conf and present(conf.mapIterationFailureCount) and not mock then
+  local conf = present(req.stateConfiguration) and req.stateConfiguration or {}
+  local failures = present(conf.mapIterationFailureCount) and conf.mapIterationFailureCount or nil
+  if failures and not mock then
     return invalid("TestState does not support MapIterationFailureCount when a mock is not specified.")
   end
-  local mocked
+  local retry_count = present(conf.retrierRetryCount) and conf.retrierRetryCount or 0
+  local ctx
+  if present(req.context) then
+    local c = json.decode(req.context)
+    local msg = context_error(c, state)
+    if msg then return invalid(msg) end
+    ctx = req.context
+  end
+  if T == "Parallel" and type(state.Branches) == "table" and next(state.Branches) == nil then
+    return errors.fail("InvalidDefinition", "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: " ..
+      "Value cannot be empty at /States/" .. name .. "/Branches'")
+  end
+  local mocked, mock_value
   if mock and present(mock.result) then
     local v, jerr = json.decode(mock.result)
     if jerr then return invalid("Mocked result must be valid JSON") end
-    if state.Type == "Map" or state.Type == "Parallel" then
+    if T == "Map" or T == "Parallel" then
       if type(v) ~= "table" or getmetatable(v) ~= json.array_mt then return invalid("Mocked result must be an array.") end
-      if state.Type == "Parallel" and type(state.Branches) == "table" and #v ~= #state.Branches then
+      if T == "Parallel" and type(state.Branches) == "table" and #v ~= #state.Branches then
         return invalid("Mocked result must contain the same number of items as number of Parallel branches.")
       end
+      if T == "Map" and failures and failures > #v then
+        return invalid("Map iteration failure count must be less than or equal to the number of Map iterations")
+      end
+    elseif T == "Task" then
+      local msg = mockcheck.validate(state.Resource, v, present(mock.fieldValidationMode) and mock.fieldValidationMode or nil)
+      if msg then return invalid(msg) end
     end
-    mocked = { Return = v }
+    mocked, mock_value = { Return = v }, v
   elseif mock and present(mock.errorOutput) then
     mocked = { Throw = { Error = mock.errorOutput.error, Cause = mock.errorOutput.cause } }
   end
-  local run_state = state
-  if mocked and (state.Type == "Parallel" or state.Type == "Map") then run_state = as_task(state) end
-  -- the small machine: the state and a stand-in for each state it can move to
-  local states = { [name] = run_state }
-  local list = targets(state)
-  for _, t in ipairs(list) do
-    if t ~= name then states[t] = { Type = "Pass", End = true } end
-  end
-  local wrapper = json.encode{ StartAt = name, States = states,
-    QueryLanguage = present(req.stateName) and def.QueryLanguage or nil }
-  local msg = core.definition_error(wrapper, {})
-  if msg then return errors.fail("InvalidDefinition", msg) end
-  local m, merr = machine_mod.new(wrapper, { name = "TestStateMachine", type = "EXPRESS", account = svc.account,
-    region = svc.region, partition = svc.partition, role_arn = present(req.roleArn) and req.roleArn or nil })
-  if not m then return errors.fail(merr.code == "UnsupportedFeature" and "ValidationException" or merr.code, merr.message) end
   local input = present(req.input) and req.input or "{}"
   local _, ierr = json.decode(input)
   if ierr then
     return errors.fail("InvalidExecutionInput", "Invalid State Machine Execution Input: '" ..
       tostring(type(ierr) == "table" and ierr.message or ierr) .. "'")
   end
-  local mocks
-  if mocked then
-    mocks = { [name] = {} }
-    for i = 1, 100 do mocks[name][i] = mocked end
-  end
-  local run, rerr = m:run(input, { name = "TestState", mocks = mocks, handlers = svc.handlers, history = true })
-  if not run then return errors.fail(rerr.code, rerr.message) end
-  local history = run.history
-  -- what happened: entered states after ours, retries, failures
-  local entered, scheduled = {}, 0
-  for _, e in ipairs(history) do
-    if e.stateEnteredEventDetails then entered[#entered + 1] = e.stateEnteredEventDetails.name end
-    if e.type:find("Scheduled$") then scheduled = scheduled + 1 end
-  end
-  local res = {}
   local level = present(req.inspectionLevel) and req.inspectionLevel or "INFO"
-  local result = task_result(history)
-  if mocked and mocked.Return ~= nil and (state.Type == "Parallel" or state.Type == "Map" or state.Type == "Task") then
-    result = json.encode(mocked.Return)
+  local ictx = ctx or inspect.default_context{ account = svc.account, region = svc.region, partition = svc.partition,
+    role_arn = present(req.roleArn) and req.roleArn or nil, state = name, input = input }
+  local map = T == "Map" and inspect.map_settings(state, input, ictx, jsonata) or nil
+
+  -- the state as it runs: without Retry and Catch (decided here), a mocked
+  -- Map or Parallel as a Task, the given context bound into its templates
+  local base = state
+  if ctx and not jsonata then
+    base = copy(state)
+    for _, k in ipairs{ "Parameters", "ResultSelector", "ItemSelector" } do
+      if type(base[k]) == "table" then base[k] = inspect.bind_context(base[k], ctx) end
+    end
   end
-  if scheduled > 1 then
-    res.status = "RETRIABLE"
-    res.error, res.cause = last_failure(history)
-  elseif run.status == "SUCCEEDED" then
-    local nxt = entered[2]
-    local caught = false
-    if nxt and type(state.Catch) == "table" and nxt ~= state.Next then
-      for _, c in ipairs(state.Catch) do if c.Next == nxt then caught = true end end
-    end
-    if caught then
-      res.status = "CAUGHT_ERROR"
-      res.error, res.cause = last_failure(history)
-    else
-      res.status = "SUCCEEDED"
-    end
-    res.nextState = nxt
-    res.output = run.output
+  if mocked and (T == "Parallel" or T == "Map") then base = as_task(base) end
+  local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input }
+
+  local res, err_name, err_cause, run, arguments = {}, nil, nil, nil, nil
+  if T == "Map" and mock_value and failures and map and
+     ((map.toleratedFailureCount and failures > map.toleratedFailureCount) or
+      (map.toleratedFailurePercentage and #mock_value > 0 and failures * 100 / #mock_value > map.toleratedFailurePercentage)) then
+    err_name, err_cause = THRESHOLD_ERROR, THRESHOLD_CAUSE
   else
-    res.status = "FAILED"
-    res.error, res.cause = run.error, run.cause
+    local rerr
+    run, rerr = run_state(without(base, "Retry", "Catch"), o)
+    if not run then
+      -- a mocked error needs no run to be known (e.g. the engine cannot run
+      -- this state's query language yet)
+      if not (mocked and mocked.Throw and rerr.code == "ValidationException") then return nil, rerr end
+      err_name, err_cause = mocked.Throw.Error, mocked.Throw.Cause
+    elseif run.status ~= "SUCCEEDED" then
+      err_name, err_cause = run.error, run.cause
+    end
+  end
+  if run then
+    local entered, params = entered_states(run.history)
+    arguments = params
+    if not err_name then
+      res.status = "SUCCEEDED"
+      res.nextState = entered[2]
+      res.output = run.output
+    end
+  end
+  local details
+  if err_name then
+    local status
+    status, details = decide(state, err_name, retry_count)
+    res.status, res.error, res.cause = status, err_name, err_cause
+    if status == "CAUGHT_ERROR" then
+      o.mocked = { Throw = { Error = err_name, Cause = err_cause } }
+      local caught = base
+      if (T == "Parallel" or T == "Map") and caught.Type ~= "Task" then caught = as_task(caught) end
+      local run2, rerr2 = run_state(without(caught, "Retry"), o)
+      if not run2 then return nil, rerr2 end
+      local entered = entered_states(run2.history)
+      res.nextState = entered[2]
+      res.output = run2.output
+    end
   end
   if level ~= "INFO" then
-    res.inspectionData = inspection(state, input, res.status ~= "FAILED" and result or nil)
+    if jsonata and T == "Task" and arguments == nil then arguments = inspect.jsonata_value(state.Arguments or "{% $states.input %}", input) end
+    local result
+    if res.status == "SUCCEEDED" and (T == "Task" or T == "Map" or T == "Parallel") then
+      result = mock_value ~= nil and mock.result or (run and task_result(run.history))
+    end
+    res.inspectionData = inspect.build(state, { input = input, ctx = ictx, result = result, jsonata = jsonata,
+      arguments = arguments, map = map, error_details = details })
   end
   return res
 end
