@@ -173,10 +173,14 @@ local function run_state(state, o)
   end
   local wrapper = json.encode{ StartAt = o.name, States = states,
     QueryLanguage = o.whole and o.def.QueryLanguage or nil }
-  local msg = core.definition_error(wrapper, {})
+  local msg = core.definition_error(wrapper, { type = "STANDARD" })
   if msg then return nil, errors.new("InvalidDefinition", msg) end
   local svc, req = o.svc, o.req
-  local m, merr = machine_mod.new(wrapper, { name = "TestStateMachine", type = "EXPRESS", account = svc.account,
+  -- EXPRESS as on AWS (the context's Execution.Id is an express one), but
+  -- EXPRESS machines refuse callback and .sync integrations
+  local r = state.Type == "Task" and type(state.Resource) == "string" and state.Resource or ""
+  local mtype = (r:find("%.sync") or r:find("%.waitForTaskToken$")) and "STANDARD" or "EXPRESS"
+  local m, merr = machine_mod.new(wrapper, { name = "TestStateMachine", type = mtype, account = svc.account,
     region = svc.region, partition = svc.partition, role_arn = present(req.roleArn) and req.roleArn or nil })
   if not m then
     return nil, errors.new(merr.code == "UnsupportedFeature" and "ValidationException" or merr.code, merr.message)
