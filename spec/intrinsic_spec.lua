@@ -124,11 +124,12 @@ describe("sfn.intrinsic", function()
         [[{"StateMachine":{"Name":"m"}}]]))
     end)
 
-    it("compiles workflow variable references and reports them unsupported when run", function()
+    it("compiles workflow variable references; an undefined one selects nothing when run", function()
       assert.is_true(core.intrinsic_compile("States.Format('{} {}', $name, $info.role)"))
-      local code, msg = fails("States.Base64Encode($rawString)")
+      local code, msg = fails("States.Base64Encode($rawString.x)")
       assert.are.equal("States.Runtime", code)
-      assert.are.equal("The variable reference '$rawString' cannot be evaluated: workflow variables are not supported", msg)
+      assert.are.equal("The function 'States.Base64Encode($rawString.x)' had the following error: "
+        .. "The JsonPath argument for the field '$rawString.x' could not be found in the input '{}'", msg)
     end)
 
     it("passes an explicit null through", function()

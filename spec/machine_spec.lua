@@ -47,13 +47,6 @@ describe("sfn.machine", function()
     assert.are.equal("QueryLanguage 'JSONata' is not supported yet: only JSONPath definitions run", err.message)
   end)
 
-  it("refuses Assign instead of ignoring it", function()
-    local m, err = sfn.machine(def({ A = { Type = "Pass", Assign = { x = 1 }, End = true } }))
-    assert.is_nil(m)
-    assert.are.equal("UnsupportedFeature", err.code)
-    assert.are.equal("The field 'Assign' is not supported yet (state 'A')", err.message)
-  end)
-
   it("raises on a wrong argument type", function()
     assert.has_error(function() sfn.machine(42) end)
   end)

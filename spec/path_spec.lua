@@ -74,7 +74,7 @@ describe("sfn.path", function()
       local cases = {
         { "", "a path must start with '$'" },
         { "a.b", "a path must start with '$'" },
-        { "$a", "unexpected character 'a' at position 1, expected '.' or '['" },
+        { "$-a", "unexpected character '-' at position 1, expected '.' or '['" },
         { "$.", "a path must not end with '.' or '..'" },
         { "$..", "a path must not end with '.' or '..'" },
         { "$.a.", "a path must not end with '.' or '..'" },

@@ -1,5 +1,6 @@
 /*
- * sfn_eval.c: the random source of an evaluation environment.  The core
+ * sfn_eval.c: the random source of an evaluation environment, and its
+ * workflow variables.  The core
  * never reads entropy: the host supplies a callback, or a deterministic
  * xorshift64* generator runs over env->rng_state.
  */
@@ -17,4 +18,9 @@ uint64_t sfn_eval_random(sfn_eval_env *env) {
   x ^= x >> 27;
   env->rng_state = x;
   return x * 0x2545F4914F6CDD1DULL;
+}
+
+sfn_value *sfn_eval_var(const sfn_eval_env *env, const char *name, size_t len) {
+  if (!env->vars || sfn_type_of(env->vars) != SFN_OBJECT) return NULL;
+  return sfn_object_get(env->vars, name, len);
 }

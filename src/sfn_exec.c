@@ -66,6 +66,7 @@ uint32_t sfn_exec_record(sfn_exec *e, ev_type t, uint32_t prev, const sfn_state 
   v->cause = sfn_incref(cause);
   v->timeout_s = v->heartbeat_s = 0;
   v->n = 0;
+  v->assigned = NULL;
   return id;
 }
 
@@ -117,6 +118,7 @@ frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, f
   f->task_deadline = f->hb_deadline = -1;
   f->parent = parent;
   f->index = index;
+  if (parent) f->vars = sfn_incref(parent->vars); /* inner scopes see the outer variables */
   if (parent && parent->fan) {
     f->sib_next = parent->fan->children;
     if (f->sib_next) f->sib_next->sib_prev = f;
@@ -162,6 +164,7 @@ void sfn_exec_frame_free(sfn_exec *e, frame *f) {
   }
   sfn_exec_clear_wait(f);
   sfn_decref(f->input);
+  sfn_decref(f->vars);
   sfn_free(f->retry_attempts);
   sfn_free(f);
   e->live_frames--;
@@ -332,14 +335,45 @@ static void set_input(frame *f, sfn_value *v) {
   f->input = v;
 }
 
-/* Leave the current state with `out` (stolen). */
-static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
+/* Set the variables of `assigned` (an object, stolen; may be NULL) in f's scope. */
+static void assign_vars(sfn_exec *e, frame *f, sfn_value *assigned) {
+  sfn_value *vars;
+  size_t i;
+  if (!assigned) return;
+  if (!sfn_object_len(assigned)) {
+    sfn_decref(assigned);
+    return;
+  }
+  if (!f->vars) {
+    vars = sfn_value_copy(assigned, 0);
+  } else {
+    vars = sfn_value_copy(f->vars, sfn_object_len(assigned));
+    for (i = 0; vars && i < sfn_object_len(assigned); i++)
+      if (sfn_object_setk(vars, sfn_object_key(assigned, i), sfn_incref(sfn_object_val(assigned, i))) != SFN_OK) {
+        sfn_decref(vars);
+        vars = NULL;
+      }
+  }
+  if (!vars) e->oom = 1;
+  sfn_decref(f->vars);
+  f->vars = vars;
+  sfn_decref(assigned);
+}
+
+/* Leave the current state with `out` (stolen), setting the variables of
+ * `assigned` (stolen, may be NULL). */
+static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next, sfn_value *assigned) {
   const sfn_state *s = &f->m->states[f->state];
+  event *ev;
   if (check_size(e, f, out) != SFN_OK) {
     sfn_decref(out);
+    sfn_decref(assigned);
     return;
   }
   f->last_event = sfn_exec_record(e, EV_STATE_EXITED, f->last_event, s, out, NULL, NULL);
+  if (assigned && sfn_object_len(assigned) && (ev = sfn_exec_last_event(e, f->last_event)) != NULL)
+    ev->assigned = sfn_incref(assigned);
+  assign_vars(e, f, assigned);
   sfn_exec_clear_wait(f);
   if (next >= 0 && s->type != SFN_STATE_SUCCEED) {
     set_input(f, out);
@@ -354,17 +388,51 @@ static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next) {
  * ResultPath, OutputPath, then exit. */
 void sfn_exec_complete(sfn_exec *e, frame *f, sfn_value *result) {
   const sfn_state *s = &f->m->states[f->state];
-  sfn_value *sel, *merged, *out;
+  sfn_value *sel, *merged, *out, *assigned;
+  int failed = 0;
   f->phase = PH_ENTER; /* until exit_state (or a failure) moves it on */
+  sfn_exec_use_frame(e, f);
   sel = apply_template(e, f, s->result_selector, result);
   if (!sel) return;
+  assigned = sfn_exec_eval_assign(e, f, s->assign, sel, &failed);
+  if (failed) {
+    sfn_decref(sel);
+    return;
+  }
   merged = apply_result_path(e, f, s, f->input, sel);
   sfn_decref(sel);
-  if (!merged) return;
+  if (!merged) {
+    sfn_decref(assigned);
+    return;
+  }
   out = apply_path(e, f, &s->output_path, merged);
   sfn_decref(merged);
-  if (!out) return;
-  exit_state(e, f, out, s->next);
+  if (!out) {
+    sfn_decref(assigned);
+    return;
+  }
+  exit_state(e, f, out, s->next, assigned);
+}
+
+void sfn_exec_use_frame(sfn_exec *e, frame *f) {
+  e->env.context = f->context;
+  e->env.vars = f->vars;
+}
+
+sfn_value *sfn_exec_eval_assign(sfn_exec *e, frame *f, const sfn_template *tpl, sfn_value *doc, int *failed) {
+  sfn_value *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  *failed = 0;
+  if (!tpl) return NULL;
+  e->env.input = doc;
+  if (sfn_template_eval(tpl, &e->env, &out, &err) == SFN_OK) {
+    if (sfn_type_of(out) == SFN_OBJECT) return out;
+    sfn_decref(out);
+    return NULL;
+  }
+  *failed = 1;
+  sfn_exec_fail_state(e, f, &err);
+  return NULL;
 }
 
 /* ---- context object ---- */
@@ -610,7 +678,7 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
   }
   for (i = 0; i < s->ncatch; i++) {
     const sfn_catcher *c = &s->catches[i];
-    sfn_value *eo, *out = NULL;
+    sfn_value *eo, *out = NULL, *assigned = NULL;
     sfn_error err = {{0}, NULL, 0, 0};
     if (!error_matches(c->errors, name)) continue;
     eo = sfn_object_new(2);
@@ -621,12 +689,24 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
       fail_frame(e, f, error, cause);
       return;
     }
+    if (c->assign) {
+      int failed = 0;
+      sfn_exec_use_frame(e, f);
+      assigned = sfn_exec_eval_assign(e, f, c->assign, eo, &failed);
+      if (failed) {
+        sfn_decref(eo);
+        sfn_decref(error);
+        sfn_decref(cause);
+        return;
+      }
+    }
     if (c->result_path.mode == SFN_FIELD_NULL) {
       out = sfn_incref(f->input);
     } else if (c->result_path.mode == SFN_FIELD_ABSENT) {
       out = sfn_incref(eo);
     } else if (sfn_path_set(c->result_path.path, f->input, eo, &out, &err) != SFN_OK) {
       sfn_decref(eo);
+      sfn_decref(assigned);
       sfn_decref(error);
       sfn_decref(cause);
       fail_frame(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
@@ -637,10 +717,28 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
     sfn_decref(eo);
     sfn_decref(error);
     sfn_decref(cause);
-    exit_state(e, f, out, c->next);
+    exit_state(e, f, out, c->next, assigned);
     return;
   }
   fail_frame(e, f, error, cause);
+}
+
+/* a's members then b's (b wins); both stolen, either may be NULL. */
+static sfn_value *merge_assigned(sfn_exec *e, sfn_value *a, sfn_value *b) {
+  sfn_value *m;
+  size_t i;
+  if (!a) return b;
+  if (!b) return a;
+  m = sfn_value_copy(a, sfn_object_len(b));
+  for (i = 0; m && i < sfn_object_len(b); i++)
+    if (sfn_object_setk(m, sfn_object_key(b, i), sfn_incref(sfn_object_val(b, i))) != SFN_OK) {
+      sfn_decref(m);
+      m = NULL;
+    }
+  if (!m) e->oom = 1;
+  sfn_decref(a);
+  sfn_decref(b);
+  return m;
 }
 
 /* Enter the current state and run it as far as it goes. */
@@ -689,7 +787,7 @@ static void run_state(sfn_exec *e, frame *f) {
     f->context = build_context(e, f);
     if (!f->context) return;
   }
-  e->env.context = f->context;
+  sfn_exec_use_frame(e, f);
   if (s->type == SFN_STATE_FAIL) {
     int failed = 0;
     sfn_value *error = dyn_string(e, f, &s->fail_error, "ErrorPath", &failed), *cause;
@@ -710,18 +808,27 @@ static void run_state(sfn_exec *e, frame *f) {
       sfn_decref(eff);
       if (!params) return;
       {
-        sfn_value *merged = apply_result_path(e, f, s, f->input, s->result ? s->result : params);
+        int failed = 0;
+        sfn_value *result = s->result ? s->result : params, *merged;
+        sfn_value *assigned = sfn_exec_eval_assign(e, f, s->assign, result, &failed);
+        if (failed) {
+          sfn_decref(params);
+          return;
+        }
+        merged = apply_result_path(e, f, s, f->input, result);
         sfn_decref(params);
-        if (!merged) return;
-        out = apply_path(e, f, &s->output_path, merged);
+        out = merged ? apply_path(e, f, &s->output_path, merged) : NULL;
         sfn_decref(merged);
+        if (out)
+          exit_state(e, f, out, s->next, assigned);
+        else
+          sfn_decref(assigned);
       }
-      if (out) exit_state(e, f, out, s->next);
       return;
     case SFN_STATE_SUCCEED:
       out = apply_path(e, f, &s->output_path, eff);
       sfn_decref(eff);
-      if (out) exit_state(e, f, out, -1);
+      if (out) exit_state(e, f, out, -1, NULL);
       return;
     case SFN_STATE_CHOICE: {
       long matched = -1, next;
@@ -738,9 +845,24 @@ static void run_state(sfn_exec *e, frame *f) {
         fail_state_err(e, f, "States.NoChoiceMatched", "No Matches!", 0);
         return;
       }
-      out = apply_path(e, f, &s->output_path, eff);
-      sfn_decref(eff);
-      if (out) exit_state(e, f, out, next);
+      {
+        /* The state's Assign, then the matched rule's (which wins on a shared name). */
+        int failed = 0;
+        sfn_value *assigned = sfn_exec_eval_assign(e, f, s->assign, eff, &failed), *rule = NULL;
+        if (!failed && matched >= 0) rule = sfn_exec_eval_assign(e, f, s->choice_assign[matched], eff, &failed);
+        if (failed) {
+          sfn_decref(assigned);
+          sfn_decref(eff);
+          return;
+        }
+        assigned = merge_assigned(e, assigned, rule);
+        out = apply_path(e, f, &s->output_path, eff);
+        sfn_decref(eff);
+        if (out)
+          exit_state(e, f, out, next, assigned);
+        else
+          sfn_decref(assigned);
+      }
       return;
     }
     case SFN_STATE_WAIT: {
@@ -806,8 +928,16 @@ static void run_state(sfn_exec *e, frame *f) {
 
 static void wake_wait(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
-  sfn_value *out = apply_path(e, f, &s->output_path, f->eff);
-  if (out) exit_state(e, f, out, s->next);
+  sfn_value *out, *assigned;
+  int failed = 0;
+  sfn_exec_use_frame(e, f);
+  assigned = sfn_exec_eval_assign(e, f, s->assign, f->eff, &failed);
+  if (failed) return;
+  out = apply_path(e, f, &s->output_path, f->eff);
+  if (out)
+    exit_state(e, f, out, s->next, assigned);
+  else
+    sfn_decref(assigned);
 }
 
 /* The STANDARD history quota: 25,000 events. */
@@ -946,6 +1076,7 @@ void sfn_exec_free(sfn_exec *e) {
   size_t i;
   if (!e) return;
   for (i = 0; i < e->nev; i++) {
+    sfn_decref(e->ev[i].assigned);
     sfn_decref(e->ev[i].payload);
     sfn_decref(e->ev[i].error);
     sfn_decref(e->ev[i].cause);

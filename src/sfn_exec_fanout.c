@@ -8,6 +8,7 @@
  */
 #include "sfn_exec_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sfn_json.h"
@@ -22,6 +23,13 @@ int64_t sfn_exec_max_concurrency(sfn_exec *e, frame *f, const sfn_state *s, sfn_
   rc = sfn_path_eval(s->max_concurrency_path, &e->env, &v, &err);
   if (rc == SFN_OK && sfn_type_of(v) == SFN_INT && v->u.i >= 0) {
     int64_t n = v->u.i;
+    sfn_decref(v);
+    return n;
+  }
+  if (rc == SFN_OK && sfn_type_of(v) == SFN_STRING && sfn_strlen(v) > 0 && sfn_strlen(v) < 10 &&
+      strspn(sfn_str(v), "0123456789") == sfn_strlen(v)) {
+    /* AWS reads an integer written as a string ("1") too */
+    int64_t n = (int64_t)strtoll(sfn_str(v), NULL, 10);
     sfn_decref(v);
     return n;
   }

@@ -63,6 +63,7 @@ typedef struct event {
   sfn_value *error, *cause;
   int64_t timeout_s, heartbeat_s; /* *Scheduled: the task's timeouts (0 = none) */
   int64_t n;                      /* Map: length or iteration index */
+  sfn_value *assigned;            /* *StateExited: the variables Assign set (object), or NULL */
 } event;
 
 enum {
@@ -101,6 +102,7 @@ struct frame {
   sfn_value *input;   /* raw input of the current state */
   sfn_value *eff;     /* effective input while waiting (Wait, Task) */
   sfn_value *context; /* $$ of the current state, or NULL */
+  sfn_value *vars;    /* workflow variables in scope (object, shared copy-on-write), or NULL */
   int phase;
   int64_t wake;            /* PH_TIMER / PH_RETRY */
   uint64_t task_id;
@@ -194,6 +196,12 @@ event *sfn_exec_last_event(sfn_exec *e, uint32_t id);
 frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent, size_t index);
 void sfn_exec_frame_free(sfn_exec *e, frame *f);
 void sfn_exec_fan_free(sfn_exec *e, fanout *fan);
+/* Point the evaluation environment at frame f (its context object and variables). */
+void sfn_exec_use_frame(sfn_exec *e, frame *f);
+/* Evaluate an Assign template over doc for f's current state: the object of
+ * values to assign (new reference; NULL when tpl is NULL), or NULL with
+ * *failed set after failing the state. */
+sfn_value *sfn_exec_eval_assign(sfn_exec *e, frame *f, const sfn_template *tpl, sfn_value *doc, int *failed);
 /* Fail the current state with an evaluation error (err cleared). */
 void sfn_exec_fail_state(sfn_exec *e, frame *f, sfn_error *err);
 /* The state's work produced result (borrowed): ResultSelector, ResultPath, OutputPath, exit. */

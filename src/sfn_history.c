@@ -20,6 +20,16 @@ static int set_json(sfn_value *o, const char *key, const sfn_value *v) {
   return sfn_object_sets(o, key, s);
 }
 
+static int set_json_key(sfn_value *o, const sfn_value *key, const sfn_value *v) {
+  size_t len;
+  char *txt = sfn_json_encode(v, &len, NULL);
+  sfn_value *s;
+  if (!txt) return SFN_ERR;
+  s = sfn_string(txt, len);
+  sfn_free(txt);
+  return sfn_object_set(o, sfn_str(key), sfn_strlen(key), s);
+}
+
 /* The execution's input is shown as the caller wrote it (AWS echoes the
  * text); anything else as compact JSON. */
 static int set_input_json(const sfn_exec *e, sfn_value *o, const char *key, const sfn_value *v) {
@@ -146,6 +156,18 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
       rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
       rc |= set_json(d, "output", v->payload);
       rc |= set_details(d, "outputDetails");
+      if (v->assigned) {
+        /* assignedVariables: name -> the value as JSON text */
+        sfn_value *av = sfn_object_new(sfn_object_len(v->assigned));
+        size_t k;
+        if (!av) rc = SFN_ERR;
+        for (k = 0; av && k < sfn_object_len(v->assigned); k++) {
+          const sfn_value *key = sfn_object_key(v->assigned, k);
+          rc |= set_json_key(av, key, sfn_object_val(v->assigned, k));
+        }
+        if (av) rc |= sfn_object_sets(d, "assignedVariables", av);
+        rc |= set_details(d, "assignedVariablesDetails");
+      }
       break;
     case EV_TASK_SCHEDULED:
       dkey = "taskScheduledEventDetails";

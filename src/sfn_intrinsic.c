@@ -417,6 +417,20 @@ static int path_miss(const sfn_path *path, sfn_eval_env *env, sfn_error *err) {
   return SFN_ERR;
 }
 
+/* A variable argument that selects nothing (or an undefined variable). */
+static int var_miss(const node *n, sfn_eval_env *env, sfn_error *err) {
+  const char *sub = sfn_path_text(n->u.var.sub);
+  char *input;
+  size_t ilen = 0;
+  input = env->input ? sfn_json_encode(env->input, &ilen, NULL) : sfn_strndup("{}", 2);
+  if (!input) return sfn_error_oom(err);
+  if (!env->input) ilen = 2;
+  sfn_error_set(err, PATH_MISS, "The JsonPath argument for the field '%s%s' could not be found in the input '%.*s'",
+                n->u.var.name, sub + 1, (int)ilen, input);
+  sfn_free(input);
+  return SFN_ERR;
+}
+
 static int eval_node(const node *n, sfn_eval_env *env, sfn_value **out, sfn_error *err) {
   switch (n->kind) {
   case N_LIT:
@@ -428,10 +442,13 @@ static int eval_node(const node *n, sfn_eval_env *env, sfn_value **out, sfn_erro
     if (rc == SFN_NOTFOUND) return path_miss(n->u.path, env, err);
     return SFN_ERR;
   }
-  case N_VAR:
-    /* sfn_eval_env carries no workflow variables yet. */
-    return sfn_error_set(err, "States.Runtime", "The variable reference '%s' cannot be evaluated: workflow variables are not supported",
-                         n->u.var.name);
+  case N_VAR: {
+    sfn_value *v = sfn_eval_var(env, n->u.var.name + 1, strlen(n->u.var.name + 1));
+    int rc = v ? sfn_path_eval_doc(n->u.var.sub, v, out, err) : SFN_NOTFOUND;
+    if (rc == SFN_OK) return SFN_OK;
+    if (rc == SFN_NOTFOUND) return var_miss(n, env, err);
+    return SFN_ERR;
+  }
   case N_CALL: {
     sfn_value *stack_args[STACK_ARGS], **args = stack_args;
     size_t i, na = n->u.call.nargs;

@@ -19,8 +19,7 @@ int sfn_intrinsic_is_call(const char *text, size_t len);
  * unknown function or an invalid path argument; "OutOfMemory" on OOM.
  * Argument counts are NOT checked here: AWS accepts `States.Hash()` in a
  * definition and fails it when it runs, and so does sfn_intrinsic_eval.
- * Workflow variable references (`$name.x`) compile; evaluating one fails
- * (sfn_eval_env carries no variables yet). */
+ * Workflow variable references (`$name.x`) read env->vars when evaluated. */
 sfn_intrinsic *sfn_intrinsic_compile(const char *text, size_t len, sfn_error *err);
 void sfn_intrinsic_free(sfn_intrinsic *f);
 

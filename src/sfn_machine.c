@@ -140,7 +140,7 @@ static int get_int(const sfn_value *v, int64_t *out) {
 
 /* Fields whose semantics the engine does not implement yet. */
 static int check_supported(compiler *c, const sfn_value *st) {
-  static const char *const later[] = {"Assign", "Output", "Arguments", "Items", "QueryLanguage", NULL};
+  static const char *const later[] = {"Output", "Arguments", "Items", "QueryLanguage", NULL};
   size_t i;
   sfn_value *ql = field(st, "QueryLanguage");
   if (ql && sfn_type_of(ql) == SFN_STRING && strcmp(sfn_str(ql), "JSONPath") == 0) ql = NULL;
@@ -161,6 +161,15 @@ static int check_supported(compiler *c, const sfn_value *st) {
 }
 
 static sfn_machine *compile_machine(compiler *c, sfn_value *def);
+
+/* Assign of a state, Choice rule or Catch: NULL when absent or empty. */
+static int compile_assign(compiler *c, const sfn_value *obj, sfn_template **out) {
+  sfn_value *v = field(obj, "Assign");
+  *out = NULL;
+  if (!v || (sfn_type_of(v) == SFN_OBJECT && sfn_object_len(v) == 0)) return SFN_OK;
+  *out = sfn_template_compile(v, c->err);
+  return *out ? SFN_OK : SFN_ERR;
+}
 
 /* Does any string inside v mention the context object? */
 static int mentions_context(const sfn_value *v) {
@@ -218,7 +227,9 @@ static int compile_retry_catch(compiler *c, const sfn_value *st, sfn_state *s) {
       if (t->next < 0)
         return invalid(c, "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: %s at /States/%s/Catch'",
                        field(r, "Next") && sfn_type_of(field(r, "Next")) == SFN_STRING ? sfn_str(field(r, "Next")) : "?");
-      if (compile_path(c, r, "ResultPath", SFN_PATH_REFERENCE, &t->result_path) != SFN_OK) return SFN_ERR;
+      if (compile_path(c, r, "ResultPath", SFN_PATH_REFERENCE, &t->result_path) != SFN_OK ||
+          compile_assign(c, r, &t->assign) != SFN_OK)
+        return SFN_ERR;
     }
   }
   return SFN_OK;
@@ -239,7 +250,8 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
       compile_path(c, st, "ResultPath", SFN_PATH_REFERENCE, &s->result_path) != SFN_OK ||
       compile_template(c, st, "Parameters", &s->parameters) != SFN_OK ||
       compile_template(c, st, "ResultSelector", &s->result_selector) != SFN_OK ||
-      resolve_next(c, st, s) != SFN_OK || compile_retry_catch(c, st, s) != SFN_OK)
+      resolve_next(c, st, s) != SFN_OK || compile_retry_catch(c, st, s) != SFN_OK ||
+      compile_assign(c, st, &s->assign) != SFN_OK)
     return SFN_ERR;
   if (strcmp(t, "Pass") == 0) {
     s->type = SFN_STATE_PASS;
@@ -270,7 +282,14 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
     if (!s->choice) return SFN_ERR;
     n = sfn_choice_count(s->choice);
     s->choice_next = sfn_malloc((n ? n : 1) * sizeof(long));
-    if (!s->choice_next) return sfn_error_oom(c->err);
+    s->choice_assign = sfn_malloc((n ? n : 1) * sizeof(sfn_template *));
+    if (!s->choice_next || !s->choice_assign) return sfn_error_oom(c->err);
+    memset(s->choice_assign, 0, (n ? n : 1) * sizeof(sfn_template *));
+    for (i = 0; i < n && i < sfn_array_len(v); i++) {
+      const sfn_value *rule = sfn_array_at(v, i);
+      if (sfn_type_of(rule) == SFN_OBJECT && compile_assign(c, rule, &s->choice_assign[i]) != SFN_OK)
+        return SFN_ERR;
+    }
     for (i = 0; i < n; i++) {
       const char *nx = sfn_choice_next(s->choice, i);
       sfn_value *idx = nx ? sfn_object_get(c->names, nx, strlen(nx)) : NULL;
@@ -380,7 +399,14 @@ static void free_state(sfn_state *s) {
   sfn_path_free(s->items_path.path);
   sfn_template_free(s->item_selector);
   sfn_path_free(s->max_concurrency_path);
-  for (i = 0; i < s->ncatch; i++) sfn_path_free(s->catches[i].result_path.path);
+  for (i = 0; i < s->ncatch; i++) {
+    sfn_path_free(s->catches[i].result_path.path);
+    sfn_template_free(s->catches[i].assign);
+  }
+  sfn_template_free(s->assign);
+  if (s->choice_assign && s->choice)
+    for (i = 0; i < sfn_choice_count(s->choice); i++) sfn_template_free(s->choice_assign[i]);
+  sfn_free(s->choice_assign);
   sfn_free(s->catches);
   sfn_free(s->retry);
   sfn_path_free(s->input_path.path);

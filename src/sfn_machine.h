@@ -64,6 +64,7 @@ typedef struct sfn_catcher {
   const sfn_value *errors;
   long next;
   sfn_opt_path result_path; /* default `$` */
+  sfn_template *assign;     /* Assign, over the error output, or NULL */
 } sfn_catcher;
 
 typedef struct sfn_state {
@@ -75,6 +76,10 @@ typedef struct sfn_state {
   sfn_template *parameters;      /* Parameters (also Map's ItemSelector) */
   sfn_template *result_selector; /* ResultSelector */
   sfn_value *result;             /* Pass Result, or NULL */
+  /* Assign: a template evaluated over the state's result (Pass, Task,
+   * Parallel, Map: after ResultSelector) or effective input (Choice, Wait);
+   * the variables are set when the state exits.  NULL when absent or {}. */
+  sfn_template *assign;
 
   /* Task */
   sfn_value *resource;      /* full ARN */
@@ -96,6 +101,7 @@ typedef struct sfn_state {
   /* Choice */
   sfn_choice *choice;
   long *choice_next; /* per top-level rule */
+  sfn_template **choice_assign; /* per top-level rule: its Assign, or NULL */
   long default_next; /* -1 when no Default */
 
   /* Wait */

@@ -778,6 +778,7 @@ void sfn_path_free(sfn_path *p) {
   steps_free(&p->body);
   sfn_free(p->text);
   sfn_free(p->normalized);
+  sfn_free(p->var);
   sfn_free(p);
 }
 
@@ -790,6 +791,7 @@ static void normalize(const sfn_path *p, sfn_buf *b) {
   size_t i;
   uint32_t j;
   sfn_buf_adds(b, p->context ? "$$" : "$");
+  if (p->var) sfn_buf_add(b, p->var, p->var_len);
   for (i = 0; i < p->body.n; i++) {
     const step *s = &p->body.v[i];
     if (s->scan) sfn_buf_add(b, "..", 2);
@@ -867,6 +869,20 @@ sfn_path *sfn_path_compile(const char *text, size_t len, sfn_path_kind kind, sfn
   if (cur(&cp) == '$') {
     p->context = 1;
     cp.pos = 2;
+  } else if ((cur(&cp) >= 'a' && cur(&cp) <= 'z') || (cur(&cp) >= 'A' && cur(&cp) <= 'Z') ||
+             cur(&cp) == '_') {
+    /* A workflow variable: `$name` then steps into its value. */
+    size_t e = cp.pos;
+    while (e < len && ((text[e] >= 'a' && text[e] <= 'z') || (text[e] >= 'A' && text[e] <= 'Z') ||
+                       (text[e] >= '0' && text[e] <= '9') || text[e] == '_'))
+      e++;
+    p->var = sfn_strndup(text + cp.pos, e - cp.pos);
+    p->var_len = e - cp.pos;
+    if (!p->var) {
+      oom(&cp);
+      goto fail;
+    }
+    cp.pos = e;
   }
   /* Jayway ignores whitespace around the path. */
   while (cp.len > cp.pos && (text[cp.len - 1] == ' ' || text[cp.len - 1] == '\t' ||
@@ -901,5 +917,9 @@ fail:
 const char *sfn_path_text(const sfn_path *p) { return p->text; }
 const char *sfn_path_normalized(const sfn_path *p) { return p->normalized; }
 int sfn_path_is_context(const sfn_path *p) { return p->context; }
-int sfn_path_is_root(const sfn_path *p) { return !p->context && p->body.n == 0; }
+int sfn_path_is_root(const sfn_path *p) { return !p->context && !p->var && p->body.n == 0; }
+const char *sfn_path_variable(const sfn_path *p, size_t *len) {
+  if (len) *len = p->var_len;
+  return p->var;
+}
 int sfn_path_is_definite(const sfn_path *p) { return p->body.definite; }

@@ -6,7 +6,8 @@
  * filters, slices, recursive descent, unions); a Reference Path (ResultPath
  * and the places AWS restricts) selects exactly one node: only `.name`,
  * `['name']` and `[index]` steps.  A path starting with `$$` reads the
- * context object.  Compile once, evaluate many times.
+ * context object; `$name` (a letter or `_` after the `$`) reads the workflow
+ * variable `name` from the environment.  Compile once, evaluate many times.
  */
 #ifndef SFN_PATH_H
 #define SFN_PATH_H
@@ -30,6 +31,9 @@ void sfn_path_free(sfn_path *p);
 const char *sfn_path_text(const sfn_path *p);
 int sfn_path_is_context(const sfn_path *p); /* starts with $$ */
 int sfn_path_is_root(const sfn_path *p);    /* exactly "$" */
+/* `$name...` reads workflow variable `name` (returned, NUL-terminated, with
+ * its length), or NULL for a `$`/`$$` path. */
+const char *sfn_path_variable(const sfn_path *p, size_t *len);
 /* True when the path selects at most one node (no wildcard, filter, slice,
  * union or `..`): eval then returns the node, not an array of matches. */
 int sfn_path_is_definite(const sfn_path *p);
@@ -38,7 +42,8 @@ int sfn_path_is_definite(const sfn_path *p);
 const char *sfn_path_normalized(const sfn_path *p);
 
 /*
- * Evaluate against env->input (or env->context for `$$` paths).
+ * Evaluate against env->input (or env->context for `$$` paths, the
+ * variable's value for `$name` paths; an undefined variable selects nothing).
  * SFN_OK and *out = new reference; SFN_NOTFOUND (nothing selected, *out =
  * NULL); SFN_ERR with err on failure.  A definite path returns the node; an
  * indefinite one (wildcard, filter, slice, ..) returns an array of matches,

@@ -469,7 +469,13 @@ static sfn_value empty_context = {SFN_RC_STATIC, SFN_OBJECT, {0}};
 
 int sfn_path_eval(const sfn_path *p, sfn_eval_env *env, sfn_value **out, sfn_error *err) {
   sfn_value *doc;
-  if (p->context)
+  if (p->var) {
+    doc = sfn_eval_var(env, p->var, p->var_len);
+    if (!doc) {
+      *out = NULL;
+      return SFN_NOTFOUND;
+    }
+  } else if (p->context)
     doc = env->context ? env->context : &empty_context;
   else
     doc = env->input ? env->input : sfn_null();
@@ -490,6 +496,7 @@ void sfn_path_explain_miss(const sfn_path *p, sfn_value *doc, sfn_buf *b) {
           /* "Missing property in path $['a']": the path up to this member. */
           sfn_buf_adds(b, "Missing property in path ");
           sfn_buf_adds(b, p->context ? "$$" : "$");
+          if (p->var) sfn_buf_add(b, p->var, p->var_len);
           {
             size_t j;
             for (j = 0; j <= i; j++) {

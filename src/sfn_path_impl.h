@@ -84,6 +84,8 @@ struct sfn_path {
   size_t len;
   char *normalized; /* Jayway form: $['a'][0][*] */
   int context;      /* starts with $$ */
+  char *var;        /* `$name...`: the workflow variable read (NUL-terminated), or NULL */
+  size_t var_len;
   steps body;
 };
 
