@@ -167,6 +167,19 @@ describe("sfn.local_service test_state", function()
     end)
   end)
 
+  describe("a state of a whole definition", function()
+    it("runs it as StateName (what $$.State.Name shows) and names the state entered next", function()
+      local def = json.encode{ StartAt = "A", States = {
+        A = { Type = "Pass", Parameters = { ["n.$"] = "$$.State.Name" }, Next = "B" },
+        B = { Type = "Choice", Choices = { { Variable = "$.n", IsPresent = true, Next = "C" } }, Default = "A" },
+        C = { Type = "Succeed" } } }
+      local r = ok(svc:test_state{ definition = def, stateName = "A" })
+      assert.are.same({ "SUCCEEDED", "B", '{"n":"StateName"}' }, { r.status, r.nextState, r.output })
+      r = ok(svc:test_state{ definition = def, stateName = "B", input = "{}" })
+      assert.are.same({ "SUCCEEDED", "A" }, { r.status, r.nextState })
+    end)
+  end)
+
   describe("context object", function()
     it("refuses fields AWS does not allow", function()
       fails("ValidationException", "Invalid Context object provided: Field 'Pokedex' is not allowed",

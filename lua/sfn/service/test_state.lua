@@ -163,15 +163,29 @@ local function decide(state, name, retry_count)
   return "FAILED", next(details) and details or nil
 end
 
+local VARS_STATE = "TestStateVariables"
+
 -- The engine run of `state` in its small machine: run | nil, err (an error
--- response).  opts: name, mocked (a mock response or nil), svc, req, whole,
--- def, input.
+-- response).  The state runs under the name "StateName" (what AWS shows as
+-- $$.State.Name, also for a `stateName` of a whole definition) unless a
+-- state it moves to has that name.  Given variables are assigned by a Pass
+-- state before it.  o: name, mocked (a mock response or nil), svc, req,
+-- whole, def, input, variables (a table or nil).
 local function run_state(state, o)
-  local states = { [o.name] = state }
-  for _, t in ipairs(targets(state)) do
-    if t ~= o.name then states[t] = { Type = "Pass", End = true } end
+  local list = targets(state)
+  local run_name = "StateName"
+  for _, t in ipairs(list) do if t == run_name and o.name ~= run_name then run_name = o.name end end
+  o.run_name = run_name
+  local states = { [run_name] = state }
+  for _, t in ipairs(list) do
+    if t ~= run_name then states[t] = { Type = "Pass", End = true } end
   end
-  local wrapper = json.encode{ StartAt = o.name, States = states,
+  local start = run_name
+  if o.variables then
+    start = VARS_STATE
+    states[VARS_STATE] = { Type = "Pass", QueryLanguage = "JSONPath", Assign = o.variables, Next = run_name }
+  end
+  local wrapper = json.encode{ StartAt = start, States = states,
     QueryLanguage = o.whole and o.def.QueryLanguage or nil }
   local msg = core.definition_error(wrapper, { type = "STANDARD" })
   if msg then return nil, errors.new("InvalidDefinition", msg) end
@@ -186,21 +200,28 @@ local function run_state(state, o)
     return nil, errors.new(merr.code == "UnsupportedFeature" and "ValidationException" or merr.code, merr.message)
   end
   local mocks
-  if o.mocked then mocks = { [o.name] = { o.mocked } } end
+  if o.mocked then mocks = { [run_name] = { o.mocked } } end
   local run, rerr = m:run(o.input, { name = "TestState", mocks = mocks, handlers = svc.handlers, history = true })
   if not run then return nil, errors.new(rerr.code, rerr.message) end
   return run
 end
 
--- The states entered in a run, in order, and the Arguments/Parameters the
--- task got (JSON text) when it was scheduled.
-local function entered_states(history)
-  local entered, params = {}, nil
+-- In a run's history: the state entered after the tested one, the
+-- Arguments/Parameters its task got (JSON text) and the variables it
+-- assigned (a table or nil).
+local function after_run(history, run_name)
+  local next_state, params, assigned, seen = nil, nil, nil, false
   for _, e in ipairs(history or {}) do
-    if e.stateEnteredEventDetails then entered[#entered + 1] = e.stateEnteredEventDetails.name end
+    local en = e.stateEnteredEventDetails
+    if en then
+      if seen and next_state == nil then next_state = en.name end
+      if en.name == run_name then seen = true end
+    end
+    local ex = e.stateExitedEventDetails
+    if ex and ex.name == run_name and type(ex.assignedVariables) == "table" then assigned = ex.assignedVariables end
     if e.taskScheduledEventDetails and params == nil then params = e.taskScheduledEventDetails.parameters end
   end
-  return entered, params
+  return next_state, params, assigned
 end
 
 -- The last result a task (or iteration, or branch) of the run returned.
@@ -293,7 +314,7 @@ function ops.test_state(svc, req)
   end
   local level = present(req.inspectionLevel) and req.inspectionLevel or "INFO"
   local ictx = ctx or inspect.default_context{ account = svc.account, region = svc.region, partition = svc.partition,
-    role_arn = present(req.roleArn) and req.roleArn or nil, state = name, input = input }
+    role_arn = present(req.roleArn) and req.roleArn or nil, state = "StateName", input = input }
   local map = T == "Map" and inspect.map_settings(state, input, ictx, jsonata) or nil
 
   -- the state as it runs: without Retry and Catch (decided here), a mocked
@@ -306,7 +327,14 @@ function ops.test_state(svc, req)
     end
   end
   if mocked and (T == "Parallel" or T == "Map") then base = as_task(base) end
-  local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input }
+  local variables
+  if present(req.variables) then
+    local v = json.decode(req.variables)
+    if not is_object(v) then return invalid("Variables must be a JSON object") end
+    if next(v) ~= nil then variables = v end
+  end
+  local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input,
+              variables = variables }
 
   local res, err_name, err_cause, run, arguments = {}, nil, nil, nil, nil
   if T == "Map" and mock_value and failures and map and
@@ -326,11 +354,15 @@ function ops.test_state(svc, req)
     end
   end
   if run then
-    local entered, params = entered_states(run.history)
+    local nxt, params, assigned = after_run(run.history, o.run_name)
     arguments = params
+    if assigned then
+      variables = variables or {}
+      for k, v in pairs(assigned) do variables[k] = json.decode(v) end
+    end
     if not err_name then
       res.status = "SUCCEEDED"
-      res.nextState = entered[2]
+      res.nextState = nxt
       res.output = run.output
     end
   end
@@ -345,8 +377,7 @@ function ops.test_state(svc, req)
       if (T == "Parallel" or T == "Map") and caught.Type ~= "Task" then caught = as_task(caught) end
       local run2, rerr2 = run_state(without(caught, "Retry"), o)
       if not run2 then return nil, rerr2 end
-      local entered = entered_states(run2.history)
-      res.nextState = entered[2]
+      res.nextState = after_run(run2.history, o.run_name)
       res.output = run2.output
     end
   end
@@ -358,6 +389,7 @@ function ops.test_state(svc, req)
     end
     res.inspectionData = inspect.build(state, { input = input, ctx = ictx, result = result, jsonata = jsonata,
       arguments = arguments, map = map, error_details = details })
+    if variables then res.inspectionData.variables = json.encode(variables) end
   end
   return res
 end
