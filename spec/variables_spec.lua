@@ -120,3 +120,30 @@ describe("Assign (JSONPath)", function()
       .. "The JSONPath '$nope' specified for the field 'v.$' could not be found in the input '{}'", r.cause)
   end)
 end)
+
+-- Cases recorded on AWS (asl-conformance api/test_sfn_api_variable_references,
+-- see spec/fixtures/asl-conformance/SOURCE.md): DescribeStateMachine's variableReferences.
+describe("machine:variable_references", function()
+  it("lists the variables each state reads, sorted, nested states included", function()
+    local m = assert(sfn.machine([[{"StartAt":"Setup","States":{
+      "Setup":{"Type":"Pass","Assign":{"guess":"the_guess","answer":"the_answer"},"Next":"CheckAnswer"},
+      "CheckAnswer":{"Type":"Choice","Choices":[{"Variable":"$guess","StringEqualsPath":"$answer","Next":"CorrectAnswer"}],"Default":"WrongAnswer"},
+      "CorrectAnswer":{"Type":"Pass","Result":{"state":"CORRECT"},"End":true},
+      "WrongAnswer":{"Type":"Pass","Assign":{"guess.$":"$answer"},"Result":{"state":"WRONG"},"Next":"CheckAnswer"}}}]]))
+    assert.are.same({ CheckAnswer = { "answer", "guess" }, WrongAnswer = { "answer" } }, m:variable_references())
+    m = assert(sfn.machine([[{"StartAt":"Start","States":{
+      "Start":{"Type":"Pass","Assign":{"AnswerTemplate":"It's {}!","Question":"Who's that Pokemon?"},"Result":["Charizard"],"Next":"M"},
+      "M":{"Type":"Map","MaxConcurrency":1,"ItemSelector":{"AnnouncePokemon.$":"States.Format($AnswerTemplate, $$.Map.Item.Value)"},
+        "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"Pass","States":{
+          "Pass":{"Type":"Pass","Parameters":{"Question.$":"$Question","Answer.$":"$.AnnouncePokemon"},"End":true}}},"End":true}}}]]))
+    assert.are.same({ M = { "AnswerTemplate" }, Pass = { "Question" } }, m:variable_references())
+  end)
+
+  it("ignores literal '$x' values, ResultPath, $states and JSONata functions", function()
+    local refs = require("sfn.machine").variable_references([[{"StartAt":"A","States":{
+      "A":{"Type":"Pass","Parameters":{"result":"$result"},"ResultPath":"$.r","Next":"B"},
+      "B":{"Type":"Choice","QueryLanguage":"JSONata","Choices":[
+        {"Condition":"{% $not($states.input.done) and $x > ($y := 2; $y) %}","Next":"A"}],"Default":"A"}}}]])
+    assert.are.same({ B = { "x" } }, refs)
+  end)
+end)

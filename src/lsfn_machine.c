@@ -90,6 +90,32 @@ static int l_machine_compile(lua_State *L) {
   return 1;
 }
 
+/* core.machine_variable_references(machine) -> { State = {"a","b"} } */
+static int l_machine_variable_references(lua_State *L) {
+  lmachine *lm = luaL_checkudata(L, 1, MACHINE_MT);
+  sfn_value *v;
+  if (!lm->m) return luaL_argerror(L, 1, "machine already freed");
+  v = sfn_machine_variable_references(lm->m);
+  if (!v) return luaL_error(L, "sfn: out of memory");
+  lsfn_push_holder(L, v);
+  lsfn_push_value(L, v);
+  return 1;
+}
+
+/* core.variable_references(definition) -> { State = {"a","b"} }: from the
+ * definition alone (JSON text or a Lua table; need not compile). */
+static int l_variable_references(lua_State *L) {
+  sfn_error err = {{0}, NULL, 0, 0};
+  sfn_value *def = arg_value(L, 1, "InvalidDefinition", &err), *v;
+  if (!def) return lsfn_fail(L, &err);
+  lsfn_push_holder(L, def);
+  v = sfn_variable_references(def);
+  if (!v) return luaL_error(L, "sfn: out of memory");
+  lsfn_push_holder(L, v);
+  lsfn_push_value(L, v);
+  return 1;
+}
+
 static int machine_gc(lua_State *L) {
   lmachine *lm = luaL_checkudata(L, 1, MACHINE_MT);
   sfn_machine_free(lm->m);
@@ -364,7 +390,11 @@ void lsfn_open_machine(lua_State *L) {
                                     {"output_json", l_exec_output_json},
                                     {"history", l_exec_history},
                                     {NULL, NULL}};
-  static const luaL_Reg f[] = {{"machine_compile", l_machine_compile}, {"exec_new", l_exec_new}, {NULL, NULL}};
+  static const luaL_Reg f[] = {{"machine_compile", l_machine_compile},
+                               {"machine_variable_references", l_machine_variable_references},
+                               {"variable_references", l_variable_references},
+                               {"exec_new", l_exec_new},
+                               {NULL, NULL}};
   luaL_newmetatable(L, MACHINE_MT);
   lua_pushcfunction(L, machine_gc);
   lua_setfield(L, -2, "__gc");

@@ -142,6 +142,14 @@ sfn_machine *sfn_machine_compile(sfn_value *def, const sfn_validate_opts *opts,
                                  sfn_diagnostics *diags, sfn_error *err);
 void sfn_machine_free(sfn_machine *m);
 
+/* The workflow variables each state reads (DescribeStateMachine's
+ * variableReferences): an object state name -> sorted array of variable
+ * names, states without references left out, nested states included; found
+ * statically in the definition (a JSON object; any definition works, also
+ * one the engine does not run).  New reference, NULL on OOM. */
+sfn_value *sfn_variable_references(const sfn_value *def);
+sfn_value *sfn_machine_variable_references(const sfn_machine *m);
+
 /* Index of the state with that name, or -1. */
 long sfn_machine_find(const sfn_machine *m, const char *name, size_t len);
 

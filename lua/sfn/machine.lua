@@ -327,6 +327,18 @@ end
 -- Drives the execution until it ends (or only waits on callback tokens: then
 -- status is RUNNING).  result: DescribeExecution's fields plus `history`.
 -- opts: name, handlers, mocks, clock ("virtual"|"real"), start_time, history, seed
+-- machine:variable_references() -> { StateName = {"x", "y"} }: the workflow
+-- variables each state reads, sorted (DescribeStateMachine's variableReferences).
+function Machine:variable_references()
+  return core.machine_variable_references(self._compiled)
+end
+
+-- sfn.machine.variable_references(definition): the same, from a definition
+-- (JSON text or table) that need not compile.
+function _M.variable_references(definition)
+  return core.variable_references(definition)
+end
+
 function Machine:run(input, opts)
   opts = check_opts(opts, 2, "run")
   local ex, err = self:start(input, opts)
