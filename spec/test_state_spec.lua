@@ -180,6 +180,16 @@ describe("sfn.local_service test_state", function()
     end)
   end)
 
+  describe("variables", function()
+    it("gives the request's variables to the state and reports them with what it assigns", function()
+      local r = ok(svc:test_state{ definition = json.encode{ Type = "Pass", Parameters = { ["v.$"] = "$x" },
+        Assign = { y = 2 }, End = true }, variables = '{"x":5}', inspectionLevel = "TRACE" })
+      assert.are.equal('{"v":5}', r.output)
+      assert.are.equal('{"v":5}', r.inspectionData.afterParameters)
+      assert.are.same({ x = 5, y = 2 }, json.decode(r.inspectionData.variables))
+    end)
+  end)
+
   describe("context object", function()
     it("refuses fields AWS does not allow", function()
       fails("ValidationException", "Invalid Context object provided: Field 'Pokedex' is not allowed",

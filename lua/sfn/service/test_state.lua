@@ -206,6 +206,30 @@ local function run_state(state, o)
   return run
 end
 
+-- Path and template evaluation that sees the request's workflow variables:
+-- a Pass state (after the one assigning them) with the path as InputPath or
+-- the template as Parameters.
+local function variable_eval(o)
+  local function value(fields, doc)
+    if doc == nil then return nil end
+    fields.Type, fields.End, fields.QueryLanguage = "Pass", true, "JSONPath"
+    local def = json.encode{ StartAt = VARS_STATE, States = {
+      [VARS_STATE] = { Type = "Pass", QueryLanguage = "JSONPath", Assign = o.variables, Next = "E" }, E = fields } }
+    local m = machine_mod.new(def, { type = "EXPRESS", account = o.svc.account, region = o.svc.region,
+      partition = o.svc.partition })
+    local run = m and m:run(doc, { name = "TestStateValue", history = false })
+    if run and run.status == "SUCCEEDED" then return run.output end
+    return nil
+  end
+  return {
+    path = function(p, doc) return value({ InputPath = p }, doc) end,
+    template = function(t, doc, ctx)
+      if o.req.context ~= nil and o.req.context ~= null then t = inspect.bind_context(t, ctx) end
+      return value({ Parameters = t }, doc)
+    end,
+  }
+end
+
 -- In a run's history: the state entered after the tested one, the
 -- Arguments/Parameters its task got (JSON text) and the variables it
 -- assigned (a table or nil).
@@ -315,7 +339,16 @@ function ops.test_state(svc, req)
   local level = present(req.inspectionLevel) and req.inspectionLevel or "INFO"
   local ictx = ctx or inspect.default_context{ account = svc.account, region = svc.region, partition = svc.partition,
     role_arn = present(req.roleArn) and req.roleArn or nil, state = "StateName", input = input }
-  local map = T == "Map" and inspect.map_settings(state, input, ictx, jsonata) or nil
+  local variables
+  if present(req.variables) then
+    local v = json.decode(req.variables)
+    if not is_object(v) then return invalid("Variables must be a JSON object") end
+    if next(v) ~= nil then variables = v end
+  end
+  local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input,
+              variables = variables }
+  local eval = variables and variable_eval(o) or nil
+  local map = T == "Map" and inspect.map_settings(state, input, ictx, jsonata, eval) or nil
 
   -- the state as it runs: without Retry and Catch (decided here), a mocked
   -- Map or Parallel as a Task, the given context bound into its templates
@@ -327,14 +360,6 @@ function ops.test_state(svc, req)
     end
   end
   if mocked and (T == "Parallel" or T == "Map") then base = as_task(base) end
-  local variables
-  if present(req.variables) then
-    local v = json.decode(req.variables)
-    if not is_object(v) then return invalid("Variables must be a JSON object") end
-    if next(v) ~= nil then variables = v end
-  end
-  local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input,
-              variables = variables }
 
   local res, err_name, err_cause, run, arguments = {}, nil, nil, nil, nil
   if T == "Map" and mock_value and failures and map and
@@ -388,7 +413,7 @@ function ops.test_state(svc, req)
       result = mock_value ~= nil and mock.result or (run and task_result(run.history))
     end
     res.inspectionData = inspect.build(state, { input = input, ctx = ictx, result = result, jsonata = jsonata,
-      arguments = arguments, map = map, error_details = details })
+      arguments = arguments, map = map, error_details = details, eval = eval })
     if variables then res.inspectionData.variables = json.encode(variables) end
   end
   return res

@@ -96,7 +96,8 @@ end
 
 -- A Map state's settings: maxConcurrency (0 when unset),
 -- toleratedFailureCount, toleratedFailurePercentage (nil when unset).
-function _M.map_settings(state, input, ctx, jsonata)
+function _M.map_settings(state, input, ctx, jsonata, eval)
+  local path = eval and eval.path or path
   local function value(field)
     local v = state[field]
     if v == nil then
@@ -118,9 +119,12 @@ end
 -- inspectionData for a state that ran.  o: input (JSON text), ctx (JSON
 -- text), result (the task's result text or nil), jsonata (bool),
 -- arguments (JSONata: the Arguments the task got, JSON text), map (Map
--- settings), error_details.
+-- settings), error_details, eval (path and template functions to use
+-- instead of the plain ones, e.g. ones that see workflow variables).
 function _M.build(state, o)
   local input, ctx, result = o.input, o.ctx, o.result
+  local path = o.eval and o.eval.path or path
+  local template = o.eval and o.eval.template or template
   local d = { input = input }
   local T = state.Type
   if o.error_details then d.errorDetails = o.error_details end
