@@ -71,6 +71,37 @@ uint32_t sfn_jnf_lower(uint32_t cp);
 /* JavaScript string length (UTF-16 code units) of s[0..len). */
 size_t sfn_jnf_utf16_len(const char *s, size_t len);
 
+/* ---- integer pictures (fn:format-integer), shared by $formatInteger,
+ * $parseInteger and the date/time pictures (sfn_jsonata_fns_format.c) ---- */
+
+enum { SFN_JNF_DECIMAL, SFN_JNF_LETTERS, SFN_JNF_ROMAN, SFN_JNF_WORDS, SFN_JNF_SEQUENCE };
+enum { SFN_JNF_LOWER, SFN_JNF_UPPER, SFN_JNF_TITLE };
+#define SFN_JNF_MAX_SEPS 32
+
+typedef struct sfn_jnf_intfmt {
+  int primary, tcase, ordinal;
+  uint32_t zero;           /* decimal: the zero of the digit family */
+  int mandatory, optional; /* decimal: digit counts */
+  int regular;             /* decimal: separator interval when regular, else 0 */
+  int nseps;               /* grouping separators, positions from the right */
+  struct {
+    int pos;
+    uint32_t ch;
+  } seps[SFN_JNF_MAX_SEPS];
+  const char *token; /* the primary format token (for D3130) */
+  size_t token_len;
+} sfn_jnf_intfmt;
+
+/* Analyse an integer picture ("0001", "#,##0;o", "w", "I", ...).  SFN_ERR
+ * (D3131) on mixed digit families. */
+int sfn_jnf_intpic(sfn_jn_call *c, const char *pic, size_t len, sfn_jnf_intfmt *f);
+/* Append integral value formatted by f.  SFN_ERR (D3130) for an unsupported
+ * numbering sequence. */
+int sfn_jnf_fmtint(sfn_jn_call *c, sfn_buf *b, double value, const sfn_jnf_intfmt *f);
+/* Parse s as f describes into *out (NaN when it has no digits); 0 when f is
+ * a numbering sequence. */
+int sfn_jnf_parseint(const sfn_jnf_intfmt *f, const char *s, size_t n, double *out);
+
 /* ---- the built-ins, by file ---- */
 
 #define SFN_JNF(name) int sfn_jnb_##name(sfn_jn_call *c, sfn_value **out)
