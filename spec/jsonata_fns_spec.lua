@@ -307,3 +307,93 @@ describe("sfn.jsonata built-ins", function()
     end)
   end)
 end)
+
+describe("sfn.jsonata formatting and dates", function()
+  local function run(cases)
+    for _, c in ipairs(cases) do
+      local out, err = core.jsonata_builtin(c[1], c[2], c[4])
+      assert.are.equal(c[3], out, c[1] .. c[2] .. (err and (" " .. err.code .. " " .. err.message) or ""))
+    end
+  end
+
+  it("$formatNumber follows XPath picture strings", function()
+    run {
+      { "formatNumber", '[12345.6, "#,###.00"]', '"12,345.60"' },
+      { "formatNumber", '[1234.56789, "9,999.999,999"]', '"1,234.567,890"' },
+      { "formatNumber", '[123.9, "9999"]', '"0124"' },
+      { "formatNumber", '[0.14, "01%"]', '"14%"' },
+      { "formatNumber", '[-6, "000"]', '"-006"' },
+      { "formatNumber", '[1234.5678, "00.000e0"]', '"12.346e2"' },
+      { "formatNumber", '[0.234, "#.00e0"]', '"0.23e0"' },
+      { "formatNumber", '[0.14, "###pm", {"per-mille": "pm"}]', '"140pm"' },
+      { "formatNumber", '[1E20, "#,######"]', '"100,000000,000000,000000"' },
+    }
+    local code, msg = fails("formatNumber", '[20, "#;#;#"]')
+    assert.are.same({ "D3080", "The picture string must only contain a maximum of two sub-pictures" }, { code, msg })
+    assert.are.equal("D3087", (fails("formatNumber", '[20, "0,.e0"]')))
+  end)
+
+  it("$formatBase, $formatInteger, $parseInteger", function()
+    run {
+      { "formatBase", "[100, 2]", '"1100100"' },
+      { "formatBase", "[-100, 36]", '"-2s"' },
+      { "formatBase", "[99.5, 2.5]", '"1100100"' },
+      { "formatInteger", '[1234567890, "#,##0"]', '"1,234,567,890"' },
+      { "formatInteger", '[1234567890, "#:###,##0"]', '"1234:567,890"' },
+      { "formatInteger", '[-3, "0000"]', '"-0003"' },
+      { "formatInteger", '[123, "000;o"]', '"123rd"' },
+      { "formatInteger", '[12340, "###\u{661}"]', '"\u{661}\u{662}\u{663}\u{664}\u{660}"' },
+      { "formatInteger", '[1984, "I"]', '"MCMLXXXIV"' },
+      { "formatInteger", '[300, "A"]', '"KN"' },
+      { "formatInteger", '[555, "Ww"]', '"Five Hundred and Fifty-Five"' },
+      { "formatInteger", '[4327732, "w;o"]', '"four million, three hundred and twenty-seven thousand, seven hundred and thirty-second"' },
+      { "parseInteger", '["12,345,678", "#,##0"]', "12345678" },
+      { "parseInteger", '["xcix", "i"]', "99" },
+      { "parseInteger", '["FIVE HUNDRED AND FIFTY-FIVE", "W"]', "555" },
+      { "parseInteger", '["1234th", "###0;o"]', "1234" },
+    }
+    assert.are.same({ "D3100", "The radix of the formatBase function must be between 2 and 36.  It was given 37" },
+      { fails("formatBase", "[100, 37]") })
+    assert.are.equal("D3131", (fails("formatInteger", '[12340, "##0\u{ff10}"]')))
+  end)
+
+  it("$fromMillis and $now format dates with pictures and time zones", function()
+    run {
+      { "fromMillis", "[1509380732935]", '"2017-10-30T16:25:32.935Z"' },
+      { "fromMillis", '[1521801216617, "[D#1]/[M#1]/[Y0001]"]', '"23/3/2018"' },
+      { "fromMillis", '[1522616700000, "[F0] [FNn]"]', '"7 Sunday"' },
+      { "fromMillis", '[1521801216617, "[Y]-[M01]-[D01]T[H01]:[m]:[s].[f001][Z0101t]", "+0100"]',
+        '"2018-03-23T11:33:36.617+0100"' },
+      { "fromMillis", '[1531310400000, "[Y]-[M01]-[D01]T[H01]:[m]:[s][Z0]", "+0530"]', '"2018-07-11T17:30:00+5:30"' },
+      { "fromMillis", '[1531310400000, "[Y]-[M01]-[D01]T[H01]:[m]:[s][z]", "-0500"]', '"2018-07-11T07:00:00GMT-05:00"' },
+      { "fromMillis", '[1521801216617, "[[Year]]: [[[Y0001]]]"]', '"[Year]: [2018]"' },
+      { "fromMillis", '[1521801216617, "[D1] [M01] [YI]"]', '"23 03 MMXVIII"' },
+      { "fromMillis", '[1521801216617, "[F], [D]/[M]/[Y] [h]:[m]:[s] [PN]"]', '"friday, 23/3/2018 10:33:36 AM"' },
+      { "now", "[]", '"2017-07-14T02:40:00.000Z"', { now = 1500000000000 } },
+      { "millis", "[]", "1500000000000", { now = 1500000000000 } },
+    }
+    assert.are.same({ "D3135", "No matching closing bracket ']' in date/time picture string" },
+      { fails("fromMillis", '[0, "[Y"]') })
+    assert.are.equal("D3134", (fails("fromMillis", '[0, "[Z010101t]", "+0530"]')))
+  end)
+
+  it("$toMillis reads ISO 8601 and picture strings", function()
+    run {
+      { "toMillis", '["2018-02-01T09:42:13.123+0000"]', "1517478133123" },
+      { "toMillis", '["2017-10-30"]', "1509321600000" },
+      { "toMillis", '["2018"]', "1514764800000" },
+      { "toMillis", '["20180205", "[Y0001][M01][D01]"]', "1517788800000" },
+      { "toMillis", '["27th April 2008", "[D1o] [MNn] [Y0001]"]', "1209254400000" },
+      { "toMillis", '["one thousand, nine hundred and eighty-four", "[Yw]"]', "441763200000" },
+      { "toMillis", '["4/4/2018 12:06 pm", "[D1]/[M1]/[Y0001] [h]:[m] [P]"]', "1522843560000" },
+      { "toMillis", '["2018-094", "[Y0001]-[d001]"]', "1522800000000" },
+      { "toMillis", '["2020-09-09 12:00:00 +05:30", "[Y0001]-[M01]-[D01] [H01]:[m01]:[s01] [Z]"]', "1599633000000" },
+      { "toMillis", '["irrelevent string", "[Y]-[M]-[D]"]', nil },
+    }
+    assert.are.same({ "D3110",
+      'The argument of the toMillis function must be an ISO 8601 formatted timestamp. Given "2018-02-03 11:15:33"' },
+      { fails("toMillis", '["2018-02-03 11:15:33"]') })
+    assert.are.equal("D3136", (fails("toMillis", '["2018-22", "[Y]-[D]"]')))
+    assert.are.equal("D3132", (fails("toMillis", '["2018-05-22", "[Y]-[M]-[q]"]')))
+  end)
+end)

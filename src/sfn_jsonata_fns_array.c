@@ -104,8 +104,10 @@ SFN_JNF(zip) {
   size_t n = (size_t)-1, i;
   int k;
   *out = NULL;
+  /* a value that is not an array counts as an array of one (as the
+   * signature's coercion makes it), undefined as an empty one */
   for (k = 0; k < c->nargs; k++) {
-    size_t l = alen(c->args[k]);
+    size_t l = !c->args[k] ? 0 : sfn_type_of(c->args[k]) == SFN_ARRAY ? sfn_array_len(c->args[k]) : 1;
     if (l < n) n = l;
   }
   if (c->nargs == 0) n = 0;
@@ -115,7 +117,8 @@ SFN_JNF(zip) {
     sfn_value *t = sfn_array_new((size_t)c->nargs);
     if (!t) goto oom;
     for (k = 0; k < c->nargs; k++)
-      if (sfn_array_push(t, sfn_incref(sfn_array_at(c->args[k], i))) != SFN_OK) {
+      if (sfn_array_push(t, sfn_incref(sfn_type_of(c->args[k]) == SFN_ARRAY ? sfn_array_at(c->args[k], i)
+                                                                             : c->args[k])) != SFN_OK) {
         sfn_decref(t);
         goto oom;
       }
