@@ -189,11 +189,25 @@ return function(new_service, o)
 
     it("fails executions of definitions the engine does not run yet, naming the feature", function()
       local svc = new_service{}
-      local arn = machine(svc, "j", '{"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}')
-      local e = ok(svc:start_execution{ stateMachineArn = arn })
+      local arn = machine(svc, "j", '{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":'
+        .. '{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}')
+      local e = ok(svc:start_execution{ stateMachineArn = arn, input = "[1]" })
       local d = ok(svc:describe_execution{ executionArn = e.executionArn })
       assert.are.same({ "FAILED", "sfn.UnsupportedFeature" }, { d.status, d.error })
-      assert.are.equal("QueryLanguage 'JSONata' is not supported yet: only JSONPath definitions run", d.cause)
+      assert.are.equal("A distributed Map (ProcessorConfig Mode DISTRIBUTED) is not supported yet (state 'M')", d.cause)
+    end)
+
+    it("lists the workflow variables each state reads (variableReferences)", function()
+      local svc = new_service{}
+      local arn = machine(svc, "v", '{"StartAt":"A","States":{"A":{"Type":"Pass","Assign":{"x":1,"y":2},"Next":"B"},'
+        .. '"B":{"Type":"Pass","Parameters":{"s.$":"$y","t.$":"States.Format(\'{}\', $x)"},"End":true}}}')
+      local d = ok(svc:describe_state_machine{ stateMachineArn = arn })
+      assert.are.same({ B = { "x", "y" } }, d.variableReferences)
+      local plain = machine(svc, "p", PASS)
+      assert.is_nil(ok(svc:describe_state_machine{ stateMachineArn = plain }).variableReferences)
+      local e = ok(svc:start_execution{ stateMachineArn = arn })
+      d = ok(svc:describe_state_machine_for_execution{ executionArn = e.executionArn })
+      assert.are.same({ B = { "x", "y" } }, d.variableReferences)
     end)
 
     it("validates definitions", function()

@@ -247,6 +247,7 @@ function ops.describe_state_machine_for_execution(svc, req)
     updateDate = util.seconds(src.update), revisionId = src.revision_id,
     loggingConfiguration = sm_mod.copy(src.logging), tracingConfiguration = sm_mod.copy(src.tracing),
     encryptionConfiguration = src.encryption and sm_mod.copy(src.encryption) or nil,
+    variableReferences = sm_mod.variable_references(src),
   }
 end
 

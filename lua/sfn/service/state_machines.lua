@@ -192,6 +192,17 @@ function ops.create_state_machine(svc, req)
   return res
 end
 
+-- DescribeStateMachine's variableReferences for a definition record (the
+-- workflow variables each state reads), computed once; nil when none.
+local function variable_references(rec)
+  if rec.var_refs == nil then
+    local ok, refs = pcall(machine_mod.variable_references, rec.definition)
+    rec.var_refs = (ok and type(refs) == "table" and next(refs) ~= nil) and refs or false
+  end
+  return rec.var_refs and copy(rec.var_refs) or nil
+end
+_M.variable_references = variable_references
+
 -- DescribeStateMachine's fields for a machine or a version.
 local function describe(rec, arn)
   local sm = rec.machine or rec
@@ -208,6 +219,7 @@ local function describe(rec, arn)
     res.revisionId = rec.revision_id
   end
   if rec.label then res.label = rec.label end
+  res.variableReferences = variable_references(rec)
   return res
 end
 _M.describe = describe
@@ -251,6 +263,7 @@ function ops.update_state_machine(svc, req)
   local changed = false
   if present(req.definition) and req.definition ~= sm.definition then
     sm.definition, sm.compiled, sm.compile_error, sm.stub, changed = req.definition, nil, nil, nil, true
+    sm.var_refs = nil
   end
   if present(req.roleArn) and req.roleArn ~= sm.role_arn then sm.role_arn, changed = req.roleArn, true end
   if logging then sm.logging, changed = logging, true end
