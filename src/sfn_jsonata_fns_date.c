@@ -247,8 +247,8 @@ static int analyse_picture(sfn_jn_call *c, const char *src, size_t len, picture 
         } else {
           r->wmin = parse_width(w, strlen(w));
         }
-        pres = marker + (mlen ? 1 : 0);
-        plen = (size_t)comma - (mlen ? 1 : 0);
+        pres = comma == 0 ? marker : marker + 1; /* substring(1, 0) is substring(0, 1) */
+        plen = comma == 0 ? 1 : (size_t)comma - 1;
       } else {
         pres = marker + (mlen ? 1 : 0);
         plen = mlen ? mlen - 1 : 0;
@@ -425,6 +425,8 @@ static int from_millis(sfn_jn_call *c, sfn_value **out, double ms, int pi, int t
   sfn_value *p = sfn_jnf_arg(c, pi), *tz = sfn_jnf_arg(c, ti);
   sfn_buf b;
   int has_p = p && sfn_type_of(p) == SFN_STRING, has_tz = tz && sfn_type_of(tz) == SFN_STRING;
+  *out = NULL;
+  if (!(fabs(ms) <= 8.64e15)) return SFN_OK; /* not a JavaScript Date */
   sfn_buf_init(&b);
   if (format_datetime(c, &b, ms, has_p ? sfn_str(p) : NULL, has_p ? sfn_strlen(p) : 0, has_tz ? sfn_str(tz) : NULL,
                       has_tz ? sfn_strlen(tz) : 0) != SFN_OK) {

@@ -51,6 +51,10 @@ static void u_addc(u32s *u, uint32_t c) { u_insert(u, u->n, &c, 1); }
 
 static void u_from_utf8(u32s *u, const char *s, size_t len) {
   size_t i = 0;
+  if (!u->p) { /* never leave p NULL: offsets into it are taken */
+    u_addc(u, 0);
+    u->n = 0;
+  }
   while (i < len) u_addc(u, sfn_jnf_utf8_next(s, len, &i));
 }
 
