@@ -4,8 +4,7 @@
 -- error, cause) and the recorded history (event types, then event details).
 --
 -- One `it` per case, named by its id.  Cases that need a feature a later
--- issue brings (JSONata, Assign, Parallel, Map, Retry, Catch, callbacks,
--- activities, timeouts, Credentials, ...) or a task result that was not
+-- issue brings (callbacks, activities, distributed Map, Credentials, ...) or a task result that was not
 -- recorded are reported as pending with the reason; ids listed in
 -- spec/fixtures/conformance-known-failures.txt ("<id> <reason>") are pending
 -- while they fail.  A table of figures per category is printed at the end
@@ -24,10 +23,11 @@ local cases = require "support.cases"
 
 local have_sfn, sfn = pcall(require, "sfn")
 
--- The engine runs Retry, Catch, task timeouts, Parallel and Map, so their cases run.  SFN_CONFORMANCE_RUN
--- ="Parallel,Map" runs the cases of further features that are otherwise
--- skipped (names as in the report), for an engine that has them.
-local RUN_ANYWAY = { Retry = true, Catch = true, timeout = true, Parallel = true, Map = true }
+-- The engine runs Retry, Catch, task timeouts, Parallel, Map, workflow variables (Assign) and JSONata
+-- states (Output, Arguments), so their cases run.  SFN_CONFORMANCE_RUN="callback" runs the cases of
+-- further features that are otherwise skipped (names as in the report), for an engine that has them.
+local RUN_ANYWAY = { Retry = true, Catch = true, timeout = true, Parallel = true, Map = true,
+                     JSONata = true, Assign = true, Output = true, Arguments = true }
 for name in (os.getenv("SFN_CONFORMANCE_RUN") or ""):gmatch("[^,%s]+") do RUN_ANYWAY[name] = true end
 
 local KNOWN_FILE = "spec/fixtures/conformance-known-failures.txt"

@@ -40,13 +40,6 @@ describe("sfn.machine", function()
     assert.truthy(err.message:find("INVALID_JSON_DESCRIPTION", 1, true))
   end)
 
-  it("refuses JSONata instead of running it as JSONPath", function()
-    local m, err = sfn.machine([[{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}}]])
-    assert.is_nil(m)
-    assert.are.equal("UnsupportedFeature", err.code)
-    assert.are.equal("QueryLanguage 'JSONata' is not supported yet: only JSONPath definitions run", err.message)
-  end)
-
   it("raises on a wrong argument type", function()
     assert.has_error(function() sfn.machine(42) end)
   end)

@@ -181,7 +181,7 @@ static void finish(sfn_exec *e, sfn_exec_status st) {
 
 /* The frame failed (its state's error was neither retried nor caught):
  * the execution for the root, the Parallel/Map for a child.  Steals. */
-static void fail_frame(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
+void sfn_exec_fail_frame(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
   f->phase = PH_DONE;
   sfn_exec_clear_wait(f);
   if (f->parent) {
@@ -362,7 +362,7 @@ static void assign_vars(sfn_exec *e, frame *f, sfn_value *assigned) {
 
 /* Leave the current state with `out` (stolen), setting the variables of
  * `assigned` (stolen, may be NULL). */
-static void exit_state(sfn_exec *e, frame *f, sfn_value *out, long next, sfn_value *assigned) {
+void sfn_exec_exit_state(sfn_exec *e, frame *f, sfn_value *out, long next, sfn_value *assigned) {
   const sfn_state *s = &f->m->states[f->state];
   event *ev;
   if (check_size(e, f, out) != SFN_OK) {
@@ -392,6 +392,10 @@ void sfn_exec_complete(sfn_exec *e, frame *f, sfn_value *result) {
   int failed = 0;
   f->phase = PH_ENTER; /* until exit_state (or a failure) moves it on */
   sfn_exec_use_frame(e, f);
+  if (s->jsonata) {
+    sfn_exec_jsonata_complete(e, f, result);
+    return;
+  }
   sel = apply_template(e, f, s->result_selector, result);
   if (!sel) return;
   assigned = sfn_exec_eval_assign(e, f, s->assign, sel, &failed);
@@ -411,7 +415,7 @@ void sfn_exec_complete(sfn_exec *e, frame *f, sfn_value *result) {
     sfn_decref(assigned);
     return;
   }
-  exit_state(e, f, out, s->next, assigned);
+  sfn_exec_exit_state(e, f, out, s->next, assigned);
 }
 
 void sfn_exec_use_frame(sfn_exec *e, frame *f) {
@@ -659,7 +663,7 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
   const char *name = error ? sfn_str(error) : "";
   size_t i;
   if (e->status != SFN_EXEC_RUNNING || strcmp(name, "States.Runtime") == 0 || (!s->nretry && !s->ncatch)) {
-    fail_frame(e, f, error, cause);
+    sfn_exec_fail_frame(e, f, error, cause);
     return;
   }
   for (i = 0; i < s->nretry; i++) {
@@ -681,12 +685,18 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
     sfn_value *eo, *out = NULL, *assigned = NULL;
     sfn_error err = {{0}, NULL, 0, 0};
     if (!error_matches(c->errors, name)) continue;
+    if (s->jsonata) {
+      sfn_exec_jsonata_catch(e, f, c, error, cause);
+      sfn_decref(error);
+      sfn_decref(cause);
+      return;
+    }
     eo = sfn_object_new(2);
     if (!eo || sfn_object_sets(eo, "Error", error ? sfn_incref(error) : sfn_cstring("")) != SFN_OK ||
         sfn_object_sets(eo, "Cause", cause ? sfn_incref(cause) : sfn_cstring("")) != SFN_OK) {
       sfn_decref(eo);
       e->oom = 1;
-      fail_frame(e, f, error, cause);
+      sfn_exec_fail_frame(e, f, error, cause);
       return;
     }
     if (c->assign) {
@@ -709,7 +719,7 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
       sfn_decref(assigned);
       sfn_decref(error);
       sfn_decref(cause);
-      fail_frame(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
+      sfn_exec_fail_frame(e, f, sfn_cstring(err.code[0] ? err.code : "States.ResultPathMatchFailure"),
                      err.message ? sfn_cstring(err.message) : NULL);
       sfn_error_clear(&err);
       return;
@@ -717,14 +727,14 @@ void sfn_exec_raise(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause) {
     sfn_decref(eo);
     sfn_decref(error);
     sfn_decref(cause);
-    exit_state(e, f, out, c->next, assigned);
+    sfn_exec_exit_state(e, f, out, c->next, assigned);
     return;
   }
-  fail_frame(e, f, error, cause);
+  sfn_exec_fail_frame(e, f, error, cause);
 }
 
 /* a's members then b's (b wins); both stolen, either may be NULL. */
-static sfn_value *merge_assigned(sfn_exec *e, sfn_value *a, sfn_value *b) {
+sfn_value *sfn_exec_merge_assigned(sfn_exec *e, sfn_value *a, sfn_value *b) {
   sfn_value *m;
   size_t i;
   if (!a) return b;
@@ -747,6 +757,7 @@ static void run_state(sfn_exec *e, frame *f);
 static void enter_state(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
   f->entered_ms = e->now;
+  f->entered_prev = f->last_event;
   f->entered_event = sfn_exec_record(e, EV_STATE_ENTERED, f->last_event, s, f->input, NULL, NULL);
   f->last_event = f->entered_event;
   f->attempt = 0;
@@ -788,6 +799,10 @@ static void run_state(sfn_exec *e, frame *f) {
     if (!f->context) return;
   }
   sfn_exec_use_frame(e, f);
+  if (s->jsonata) {
+    sfn_exec_jsonata_run(e, f);
+    return;
+  }
   if (s->type == SFN_STATE_FAIL) {
     int failed = 0;
     sfn_value *error = dyn_string(e, f, &s->fail_error, "ErrorPath", &failed), *cause;
@@ -797,7 +812,7 @@ static void run_state(sfn_exec *e, frame *f) {
       sfn_decref(error);
       return;
     }
-    fail_frame(e, f, error, cause);
+    sfn_exec_fail_frame(e, f, error, cause);
     return;
   }
   eff = apply_path(e, f, &s->input_path, f->input);
@@ -820,7 +835,7 @@ static void run_state(sfn_exec *e, frame *f) {
         out = merged ? apply_path(e, f, &s->output_path, merged) : NULL;
         sfn_decref(merged);
         if (out)
-          exit_state(e, f, out, s->next, assigned);
+          sfn_exec_exit_state(e, f, out, s->next, assigned);
         else
           sfn_decref(assigned);
       }
@@ -828,7 +843,7 @@ static void run_state(sfn_exec *e, frame *f) {
     case SFN_STATE_SUCCEED:
       out = apply_path(e, f, &s->output_path, eff);
       sfn_decref(eff);
-      if (out) exit_state(e, f, out, -1, NULL);
+      if (out) sfn_exec_exit_state(e, f, out, -1, NULL);
       return;
     case SFN_STATE_CHOICE: {
       long matched = -1, next;
@@ -855,11 +870,11 @@ static void run_state(sfn_exec *e, frame *f) {
           sfn_decref(eff);
           return;
         }
-        assigned = merge_assigned(e, assigned, rule);
+        assigned = sfn_exec_merge_assigned(e, assigned, rule);
         out = apply_path(e, f, &s->output_path, eff);
         sfn_decref(eff);
         if (out)
-          exit_state(e, f, out, next, assigned);
+          sfn_exec_exit_state(e, f, out, next, assigned);
         else
           sfn_decref(assigned);
       }
@@ -931,11 +946,15 @@ static void wake_wait(sfn_exec *e, frame *f) {
   sfn_value *out, *assigned;
   int failed = 0;
   sfn_exec_use_frame(e, f);
+  if (s->jsonata) {
+    sfn_exec_jsonata_wake(e, f);
+    return;
+  }
   assigned = sfn_exec_eval_assign(e, f, s->assign, f->eff, &failed);
   if (failed) return;
   out = apply_path(e, f, &s->output_path, f->eff);
   if (out)
-    exit_state(e, f, out, s->next, assigned);
+    sfn_exec_exit_state(e, f, out, s->next, assigned);
   else
     sfn_decref(assigned);
 }

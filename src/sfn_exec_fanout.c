@@ -84,6 +84,7 @@ static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, siz
   fanout *fan = f->fan;
   sfn_value *item = sfn_array_at(fan->items, i), *ctx = NULL, *map = NULL, *it = NULL, *out = NULL;
   sfn_error err = {{0}, NULL, 0, 0};
+  if (s->jsonata) return s->j_item_selector ? sfn_exec_jsonata_item(e, f, i) : sfn_incref(item);
   if (!s->item_selector) return sfn_incref(item);
   ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
   map = sfn_object_new(1);

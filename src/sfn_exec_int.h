@@ -50,7 +50,8 @@ typedef enum ev_type {
   EV_MAP_ITERATION_SUCCEEDED,
   EV_MAP_ITERATION_FAILED,
   EV_MAP_ITERATION_ABORTED,
-  EV_STATE_ABORTED /* <Type>StateAborted */
+  EV_STATE_ABORTED, /* <Type>StateAborted */
+  EV_EVALUATION_FAILED /* error, cause; details: location (payload, a string) */
 } ev_type;
 
 /* One history event, compact: turned into the API's shape on demand. */
@@ -109,6 +110,7 @@ struct frame {
   sfn_value *token;
   uint32_t last_event;     /* previousEventId of this frame's next event */
   uint32_t entered_event;
+  uint32_t entered_prev;   /* previousEventId of the entered event */
   int64_t entered_ms;
   int attempt;
   int64_t task_deadline;   /* TimeoutSeconds of the running task, or -1 */
@@ -196,6 +198,24 @@ event *sfn_exec_last_event(sfn_exec *e, uint32_t id);
 frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, frame *parent, size_t index);
 void sfn_exec_frame_free(sfn_exec *e, frame *f);
 void sfn_exec_fan_free(sfn_exec *e, fanout *fan);
+/* Leave f's current state with out (stolen) for state `next` (-1: end),
+ * setting the variables of `assigned` (stolen, may be NULL). */
+void sfn_exec_exit_state(sfn_exec *e, frame *f, sfn_value *out, long next, sfn_value *assigned);
+/* f failed (error, cause stolen): the execution, or its Parallel/Map. */
+void sfn_exec_fail_frame(sfn_exec *e, frame *f, sfn_value *error, sfn_value *cause);
+/* a's members then b's (b wins); both stolen, either may be NULL. */
+sfn_value *sfn_exec_merge_assigned(sfn_exec *e, sfn_value *a, sfn_value *b);
+/* ---- JSONata states (sfn_exec_jsonata.c) ---- */
+/* Run f's current (JSONata) state as far as it goes; f->context is built. */
+void sfn_exec_jsonata_run(sfn_exec *e, frame *f);
+/* Finish a JSONata Task/Parallel/Map with its result (borrowed). */
+void sfn_exec_jsonata_complete(sfn_exec *e, frame *f, sfn_value *result);
+/* A JSONata Wait state's time is up. */
+void sfn_exec_jsonata_wake(sfn_exec *e, frame *f);
+/* A JSONata state's Catch c caught error/cause (borrowed). */
+void sfn_exec_jsonata_catch(sfn_exec *e, frame *f, const sfn_catcher *c, sfn_value *error, sfn_value *cause);
+/* The input of Map iteration i of a JSONata Map (ItemSelector), or NULL after failing. */
+sfn_value *sfn_exec_jsonata_item(sfn_exec *e, frame *f, size_t i);
 /* Point the evaluation environment at frame f (its context object and variables). */
 void sfn_exec_use_frame(sfn_exec *e, frame *f);
 /* Evaluate an Assign template over doc for f's current state: the object of

@@ -84,7 +84,7 @@ static const char *event_type_name(const event *v, char *buf, size_t n) {
       "LambdaFunctionTimedOut", "ActivityTimedOut", "ParallelStateStarted",
       "ParallelStateSucceeded", "ParallelStateFailed", "MapStateStarted", "MapStateSucceeded",
       "MapStateFailed", "MapIterationStarted", "MapIterationSucceeded", "MapIterationFailed",
-      "MapIterationAborted", NULL};
+      "MapIterationAborted", NULL, "EvaluationFailed"};
   const char *suffix = v->type == EV_STATE_ENTERED ? "Entered"
                        : v->type == EV_STATE_EXITED ? "Exited"
                        : v->type == EV_STATE_ABORTED ? "Aborted"
@@ -241,6 +241,12 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
                                                      : "mapIterationAbortedEventDetails";
       rc |= sfn_object_sets(d, "name", sfn_incref(v->state->name));
       rc |= sfn_object_sets(d, "index", sfn_int(v->n));
+      break;
+    case EV_EVALUATION_FAILED:
+      dkey = "evaluationFailedEventDetails";
+      rc |= add_error_cause(d, v);
+      if (v->payload) rc |= sfn_object_sets(d, "location", sfn_incref(v->payload));
+      rc |= sfn_object_sets(d, "state", sfn_incref(v->state->name));
       break;
     case EV_LAMBDA_FAILED:
     case EV_ACTIVITY_FAILED:

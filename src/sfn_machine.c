@@ -16,6 +16,7 @@ typedef struct compiler {
   sfn_error *err;
   sfn_value *names; /* object: state name -> index, of the machine being built */
   const char *where; /* state name, for messages */
+  int jsonata;       /* the machine's QueryLanguage is JSONata */
 } compiler;
 
 static int unsupported(compiler *c, const char *what) {
@@ -29,6 +30,11 @@ static int invalid(compiler *c, const char *fmt, const char *field) {
 }
 
 static sfn_value *field(const sfn_value *obj, const char *name) { return sfn_object_gets(obj, name); }
+
+static int sfn_jtemplate_is_expr_field(const sfn_value *obj, const char *name) {
+  sfn_value *v = sfn_object_gets(obj, name);
+  return v && sfn_jtemplate_is_expr(v);
+}
 
 static int compile_path(compiler *c, const sfn_value *st, const char *name, sfn_path_kind kind,
                         sfn_opt_path *out) {
@@ -139,18 +145,13 @@ static int get_int(const sfn_value *v, int64_t *out) {
 }
 
 /* Fields whose semantics the engine does not implement yet. */
-static int check_supported(compiler *c, const sfn_value *st) {
-  static const char *const later[] = {"Output", "Arguments", "Items", "QueryLanguage", NULL};
+static int check_supported(compiler *c, const sfn_value *st, int jsonata) {
+  static const char *const later[] = {"Output", "Arguments", "Items", NULL};
   size_t i;
-  sfn_value *ql = field(st, "QueryLanguage");
-  if (ql && sfn_type_of(ql) == SFN_STRING && strcmp(sfn_str(ql), "JSONPath") == 0) ql = NULL;
+  if (jsonata) return SFN_OK;
   for (i = 0; later[i]; i++) {
     sfn_value *v = field(st, later[i]);
     if (!v) continue;
-    if (strcmp(later[i], "QueryLanguage") == 0) {
-      if (!ql) continue;
-      return unsupported(c, "QueryLanguage 'JSONata'");
-    }
     {
       char what[64];
       snprintf(what, sizeof what, "The field '%s'", later[i]);
@@ -161,6 +162,78 @@ static int check_supported(compiler *c, const sfn_value *st) {
 }
 
 static sfn_machine *compile_machine(compiler *c, sfn_value *def);
+
+/* A JSONata field as a template (NULL when absent). */
+static int compile_j(compiler *c, const sfn_value *obj, const char *name, sfn_jtemplate **out) {
+  sfn_value *v = field(obj, name);
+  *out = NULL;
+  if (!v) return SFN_OK;
+  *out = sfn_jtemplate_compile(v, name, c->err);
+  return *out ? SFN_OK : SFN_ERR;
+}
+
+/* Assign of a JSONata state/rule/catcher (NULL when absent or {}). */
+static int compile_j_assign(compiler *c, const sfn_value *obj, sfn_jtemplate **out) {
+  sfn_value *v = field(obj, "Assign");
+  *out = NULL;
+  if (!v || (sfn_type_of(v) == SFN_OBJECT && sfn_object_len(v) == 0)) return SFN_OK;
+  return compile_j(c, obj, "Assign", out);
+}
+
+/* The JSONata fields of a state (structure already validated). */
+static int compile_jsonata_state(compiler *c, const sfn_value *st, sfn_state *s, const char *t) {
+  sfn_value *v;
+  size_t i;
+  if (compile_j(c, st, "Output", &s->j_output) != SFN_OK || compile_j_assign(c, st, &s->j_assign) != SFN_OK)
+    return SFN_ERR;
+  if ((!strcmp(t, "Task") || !strcmp(t, "Parallel")) && compile_j(c, st, "Arguments", &s->j_args) != SFN_OK)
+    return SFN_ERR;
+  if (!strcmp(t, "Task") &&
+      ((sfn_jtemplate_is_expr_field(st, "TimeoutSeconds") && compile_j(c, st, "TimeoutSeconds", &s->j_timeout) != SFN_OK) ||
+       (sfn_jtemplate_is_expr_field(st, "HeartbeatSeconds") && compile_j(c, st, "HeartbeatSeconds", &s->j_heartbeat) != SFN_OK)))
+    return SFN_ERR;
+  if (!strcmp(t, "Map") &&
+      (compile_j(c, st, "Items", &s->j_items) != SFN_OK || compile_j(c, st, "ItemSelector", &s->j_item_selector) != SFN_OK ||
+       (sfn_jtemplate_is_expr_field(st, "MaxConcurrency") && compile_j(c, st, "MaxConcurrency", &s->j_max_concurrency) != SFN_OK)))
+    return SFN_ERR;
+  if (!strcmp(t, "Wait")) {
+    if (sfn_jtemplate_is_expr_field(st, "Seconds") && compile_j(c, st, "Seconds", &s->j_wait) != SFN_OK) return SFN_ERR;
+    if (sfn_jtemplate_is_expr_field(st, "Timestamp") && compile_j(c, st, "Timestamp", &s->j_wait) != SFN_OK) return SFN_ERR;
+  }
+  if (!strcmp(t, "Fail") && (compile_j(c, st, "Error", &s->j_error) != SFN_OK || compile_j(c, st, "Cause", &s->j_cause) != SFN_OK))
+    return SFN_ERR;
+  if (!strcmp(t, "Choice") && (v = field(st, "Choices")) != NULL && sfn_type_of(v) == SFN_ARRAY) {
+    size_t n = sfn_array_len(v);
+    s->j_conditions = sfn_malloc((n ? n : 1) * sizeof(sfn_jtemplate *));
+    s->j_rule_output = sfn_malloc((n ? n : 1) * sizeof(sfn_jtemplate *));
+    s->j_rule_assign = sfn_malloc((n ? n : 1) * sizeof(sfn_jtemplate *));
+    if (!s->j_conditions || !s->j_rule_output || !s->j_rule_assign) return sfn_error_oom(c->err);
+    memset(s->j_conditions, 0, (n ? n : 1) * sizeof(sfn_jtemplate *));
+    memset(s->j_rule_output, 0, (n ? n : 1) * sizeof(sfn_jtemplate *));
+    memset(s->j_rule_assign, 0, (n ? n : 1) * sizeof(sfn_jtemplate *));
+    s->j_nrules = n;
+    s->choice_next = sfn_malloc((n ? n : 1) * sizeof(long));
+    if (!s->choice_next) return sfn_error_oom(c->err);
+    for (i = 0; i < n; i++) {
+      const sfn_value *r = sfn_array_at(v, i);
+      if (sfn_type_of(r) != SFN_OBJECT)
+        return invalid(c, "Invalid State Machine Definition: %s in state '%s' must be objects", "Choices");
+      if (compile_j(c, r, "Condition", &s->j_conditions[i]) != SFN_OK || compile_j(c, r, "Output", &s->j_rule_output[i]) != SFN_OK ||
+          compile_j_assign(c, r, &s->j_rule_assign[i]) != SFN_OK)
+        return SFN_ERR;
+      s->choice_next[i] = lookup(c, field(r, "Next"));
+      if (s->choice_next[i] < 0)
+        return invalid(c, "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: %s at /States/%s/Choices'",
+                       field(r, "Next") && sfn_type_of(field(r, "Next")) == SFN_STRING ? sfn_str(field(r, "Next")) : "?");
+    }
+  }
+  for (i = 0; i < s->ncatch; i++) {
+    const sfn_value *r = sfn_array_at(field(st, "Catch"), i);
+    if (compile_j(c, r, "Output", &s->catches[i].j_output) != SFN_OK || compile_j_assign(c, r, &s->catches[i].j_assign) != SFN_OK)
+      return SFN_ERR;
+  }
+  return SFN_OK;
+}
 
 /* Assign of a state, Choice rule or Catch: NULL when absent or empty. */
 static int compile_assign(compiler *c, const sfn_value *obj, sfn_template **out) {
@@ -244,8 +317,17 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
   s->next = -1;
   s->default_next = -1;
   s->uses_context = mentions_context(st);
-  if (check_supported(c, st) != SFN_OK) return SFN_ERR;
-  if (compile_path(c, st, "InputPath", SFN_PATH_ANY, &s->input_path) != SFN_OK ||
+  {
+    sfn_value *ql = field(st, "QueryLanguage");
+    s->jsonata = ql && sfn_type_of(ql) == SFN_STRING ? strcmp(sfn_str(ql), "JSONata") == 0 : c->jsonata;
+  }
+  if (s->jsonata) s->uses_context = 1; /* $states.context */
+  if (check_supported(c, st, s->jsonata) != SFN_OK) return SFN_ERR;
+  if (s->jsonata) {
+    if (resolve_next(c, st, s) != SFN_OK || compile_retry_catch(c, st, s) != SFN_OK ||
+        compile_jsonata_state(c, st, s, t) != SFN_OK)
+      return SFN_ERR;
+  } else if (compile_path(c, st, "InputPath", SFN_PATH_ANY, &s->input_path) != SFN_OK ||
       compile_path(c, st, "OutputPath", SFN_PATH_ANY, &s->output_path) != SFN_OK ||
       compile_path(c, st, "ResultPath", SFN_PATH_REFERENCE, &s->result_path) != SFN_OK ||
       compile_template(c, st, "Parameters", &s->parameters) != SFN_OK ||
@@ -278,6 +360,12 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
     v = field(st, "Choices");
     if (!v || sfn_type_of(v) != SFN_ARRAY)
       return invalid(c, "Invalid State Machine Definition: %s missing in state '%s'", "Choices");
+    if (s->jsonata) {
+      if ((v = field(st, "Default")) != NULL && (s->default_next = lookup(c, v)) < 0)
+        return invalid(c, "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Default' target: %s at /States/%s/Default'",
+                       sfn_type_of(v) == SFN_STRING ? sfn_str(v) : "?");
+      return SFN_OK;
+    }
     s->choice = sfn_choice_compile(v, c->err);
     if (!s->choice) return SFN_ERR;
     n = sfn_choice_count(s->choice);
@@ -307,7 +395,9 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
     }
   } else if (strcmp(t, "Wait") == 0) {
     s->type = SFN_STATE_WAIT;
-    if ((v = field(st, "Seconds")) != NULL) {
+    if (s->j_wait) {
+      s->wait_kind = field(st, "Seconds") ? SFN_WAIT_SECONDS : SFN_WAIT_TIMESTAMP;
+    } else if ((v = field(st, "Seconds")) != NULL) {
       s->wait_kind = SFN_WAIT_SECONDS;
       if (!get_int(v, &s->wait_seconds))
         return invalid(c, "Invalid State Machine Definition: '%s' must be an integer in state '%s'", "Seconds");
@@ -331,6 +421,7 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
     s->type = SFN_STATE_SUCCEED;
   } else if (strcmp(t, "Fail") == 0) {
     s->type = SFN_STATE_FAIL;
+    if (s->jsonata) return SFN_OK;
     if (compile_dyn(c, st, "Error", "ErrorPath", &s->fail_error) != SFN_OK ||
         compile_dyn(c, st, "Cause", "CausePath", &s->fail_cause) != SFN_OK)
       return SFN_ERR;
@@ -366,8 +457,9 @@ static int compile_state(compiler *c, sfn_machine *m, const sfn_value *st, sfn_s
     /* For Map, Parameters is the older name of ItemSelector (per item). */
     sfn_template_free(s->parameters);
     s->parameters = NULL;
-    if (compile_template(c, st, field(st, "ItemSelector") ? "ItemSelector" : "Parameters", &s->item_selector) != SFN_OK ||
-        compile_path(c, st, "ItemsPath", SFN_PATH_REFERENCE, &s->items_path) != SFN_OK)
+    if (!s->jsonata &&
+        (compile_template(c, st, field(st, "ItemSelector") ? "ItemSelector" : "Parameters", &s->item_selector) != SFN_OK ||
+         compile_path(c, st, "ItemsPath", SFN_PATH_REFERENCE, &s->items_path) != SFN_OK))
       return SFN_ERR;
     get_int(field(st, "MaxConcurrency"), &s->max_concurrency);
     if (s->max_concurrency < 0) s->max_concurrency = 0;
@@ -404,6 +496,29 @@ static void free_state(sfn_state *s) {
     sfn_template_free(s->catches[i].assign);
   }
   sfn_template_free(s->assign);
+  for (i = 0; i < s->ncatch; i++) {
+    sfn_jtemplate_free(s->catches[i].j_output);
+    sfn_jtemplate_free(s->catches[i].j_assign);
+  }
+  sfn_jtemplate_free(s->j_args);
+  sfn_jtemplate_free(s->j_output);
+  sfn_jtemplate_free(s->j_assign);
+  sfn_jtemplate_free(s->j_items);
+  sfn_jtemplate_free(s->j_item_selector);
+  sfn_jtemplate_free(s->j_max_concurrency);
+  sfn_jtemplate_free(s->j_timeout);
+  sfn_jtemplate_free(s->j_heartbeat);
+  sfn_jtemplate_free(s->j_wait);
+  sfn_jtemplate_free(s->j_error);
+  sfn_jtemplate_free(s->j_cause);
+  for (i = 0; i < s->j_nrules; i++) {
+    if (s->j_conditions) sfn_jtemplate_free(s->j_conditions[i]);
+    if (s->j_rule_output) sfn_jtemplate_free(s->j_rule_output[i]);
+    if (s->j_rule_assign) sfn_jtemplate_free(s->j_rule_assign[i]);
+  }
+  sfn_free(s->j_conditions);
+  sfn_free(s->j_rule_output);
+  sfn_free(s->j_rule_assign);
   if (s->choice_assign && s->choice)
     for (i = 0; i < sfn_choice_count(s->choice); i++) sfn_template_free(s->choice_assign[i]);
   sfn_free(s->choice_assign);
@@ -517,7 +632,7 @@ sfn_machine *sfn_machine_compile(sfn_value *def, const sfn_validate_opts *opts,
                                  sfn_diagnostics *diags, sfn_error *err) {
   sfn_diagnostics local = {NULL, 0, 0};
   sfn_diagnostics *d = diags ? diags : &local;
-  compiler c = {err, NULL, NULL};
+  compiler c = {err, NULL, NULL, 0};
   sfn_validate_opts defaults;
   sfn_value *ql;
   if (!opts) {
@@ -542,10 +657,6 @@ sfn_machine *sfn_machine_compile(sfn_value *def, const sfn_validate_opts *opts,
   }
   sfn_diagnostics_free(&local);
   ql = field(def, "QueryLanguage");
-  if (ql && sfn_type_of(ql) == SFN_STRING && strcmp(sfn_str(ql), "JSONata") == 0) {
-    sfn_error_set(err, "UnsupportedFeature",
-                  "QueryLanguage 'JSONata' is not supported yet: only JSONPath definitions run");
-    return NULL;
-  }
+  c.jsonata = ql && sfn_type_of(ql) == SFN_STRING && strcmp(sfn_str(ql), "JSONata") == 0;
   return compile_machine(&c, def);
 }

@@ -15,6 +15,7 @@
 #include "sfn_intrinsic.h"
 #include "sfn_path.h"
 #include "sfn_template.h"
+#include "sfn_template_jsonata.h"
 #include "sfn_validate.h"
 
 typedef enum sfn_state_type {
@@ -65,6 +66,7 @@ typedef struct sfn_catcher {
   long next;
   sfn_opt_path result_path; /* default `$` */
   sfn_template *assign;     /* Assign, over the error output, or NULL */
+  sfn_jtemplate *j_output, *j_assign; /* JSONata states: Output, Assign */
 } sfn_catcher;
 
 typedef struct sfn_state {
@@ -80,6 +82,23 @@ typedef struct sfn_state {
    * Parallel, Map: after ResultSelector) or effective input (Choice, Wait);
    * the variables are set when the state exits.  NULL when absent or {}. */
   sfn_template *assign;
+
+  /* JSONata states (QueryLanguage JSONata, the state's or the machine's):
+   * their fields as templates with `{% %}` expressions (NULL = absent). */
+  int jsonata;
+  sfn_jtemplate *j_args;           /* Arguments (Task, Parallel) */
+  sfn_jtemplate *j_output;         /* Output */
+  sfn_jtemplate *j_assign;         /* Assign */
+  sfn_jtemplate *j_items;          /* Map Items */
+  sfn_jtemplate *j_item_selector;  /* Map ItemSelector */
+  sfn_jtemplate *j_max_concurrency; /* Map MaxConcurrency */
+  sfn_jtemplate *j_timeout, *j_heartbeat; /* Task TimeoutSeconds / HeartbeatSeconds */
+  sfn_jtemplate *j_wait;           /* Wait Seconds or Timestamp */
+  sfn_jtemplate *j_error, *j_cause; /* Fail Error / Cause */
+  sfn_jtemplate **j_conditions;    /* Choice: per rule, its Condition */
+  sfn_jtemplate **j_rule_output;   /* Choice: per rule, its Output */
+  sfn_jtemplate **j_rule_assign;   /* Choice: per rule, its Assign */
+  size_t j_nrules;
 
   /* Task */
   sfn_value *resource;      /* full ARN */
