@@ -1,0 +1,104 @@
+-- spec/jsonata_states_spec.lua: states whose QueryLanguage is JSONata:
+-- Arguments, Output, Assign, $states, Items/ItemSelector, Choice Condition,
+-- Wait, Fail, Catch, mixed machines, and States.QueryEvaluationError with
+-- AWS's causes and the EvaluationFailed event.
+local sfn = require "sfn"
+
+local LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+
+local function run(def, input, opts)
+  local m = assert(sfn.machine(def))
+  return assert(m:run(input or "{}", opts))
+end
+
+local function event(r, t)
+  for _, e in ipairs(r.history) do
+    if e.type == t then return e end
+  end
+end
+
+describe("JSONata states", function()
+  it("computes Output from $states.input and assigns variables", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"n":"{% $states.input.x * 2 %}"},"Output":{"sum":"{% $sum($states.input.l) %}","lit":[1]},"Next":"B"},
+      "B":{"Type":"Pass","Output":"{% {'n': $n, 'name': $states.context.State.Name} %}","End":true}}}]], '{"x":21,"l":[1,2,3]}')
+    assert.are.equal("SUCCEEDED", r.status)
+    assert.are.equal('{"n":42,"name":"B"}', r.output)
+  end)
+
+  it("passes Arguments to a task and reads $states.result in Output", function()
+    local seen
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"]] .. LAMBDA .. [[","Arguments":{"v":"{% $states.input.v + 1 %}"},
+        "Output":{"got":"{% $states.result.r %}","in":"{% $states.input.v %}"},"End":true}}}]], '{"v":1}', {
+      handlers = { [LAMBDA] = function(input) seen = input.v; return { r = "ok" } end } })
+    assert.are.equal(2, seen)
+    assert.are.equal('{"got":"ok","in":1}', r.output)
+  end)
+
+  it("maps over Items with an ItemSelector reading $states.context.Map.Item", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","Items":"{% $states.input.xs %}","ItemSelector":{"i":"{% $states.context.Map.Item.Index %}",
+        "v":"{% $states.context.Map.Item.Value %}"},"ItemProcessor":{"StartAt":"P","States":{
+        "P":{"Type":"Pass","Output":"{% $states.input.v * 10 + $states.input.i %}","End":true}}},"End":true}}}]], '{"xs":[1,2]}')
+    assert.are.equal("[10,21]", r.output)
+  end)
+
+  it("follows the first true Condition and uses the rule's Output", function()
+    local def = [[{"QueryLanguage":"JSONata","StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.v > 1 %}","Output":{"big":true},"Next":"E"}],
+        "Default":"E"},
+      "E":{"Type":"Succeed"}}}]]
+    assert.are.equal('{"big":true}', run(def, '{"v":2}').output)
+    assert.are.equal('{"v":0}', run(def, '{"v":0}').output)
+  end)
+
+  it("fails with the Fail state's evaluated Error and Cause", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"F","States":{
+      "F":{"Type":"Fail","Error":"{% 'E' & $states.input.n %}","Cause":"{% $states.input.c %}"}}}]], '{"n":1,"c":"why"}')
+    assert.are.equal("FAILED", r.status)
+    assert.are.equal("E1", r.error)
+    assert.are.equal("why", r.cause)
+  end)
+
+  it("catches with $states.errorOutput in the Catch's Output and Assign", function()
+    local r = run([[{"StartAt":"T","States":{
+      "T":{"Type":"Task","QueryLanguage":"JSONata","Resource":"]] .. LAMBDA .. [[",
+        "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"e":"{% $states.errorOutput.Error %}"},
+          "Output":{"in":"{% $states.input %}","err":"{% $states.errorOutput %}"},"Next":"P"}],"End":true},
+      "P":{"Type":"Pass","Parameters":{"e.$":"$e","o.$":"$"},"End":true}}}]], '{"a":1}', {
+      mocks = { T = { { Throw = { Error = "Boom", Cause = "c" } } } } })
+    assert.are.equal('{"e":"Boom","o":{"in":{"a":1},"err":{"Error":"Boom","Cause":"c"}}}', r.output)
+  end)
+
+  it("fails an undefined expression result with States.QueryEvaluationError and EvaluationFailed", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}]])
+    assert.are.equal("States.QueryEvaluationError", r.error)
+    local cause = "An error occurred while executing the state 'A' (entered at the event id #2). "
+      .. "The JSONata expression '$doesNotExist' specified for the field 'Output/result' returned nothing (undefined)."
+    assert.are.equal(cause, r.cause)
+    local ev = event(r, "EvaluationFailed")
+    assert.are.same({ error = "States.QueryEvaluationError", cause = cause, location = "Output/result", state = "A" },
+      ev.evaluationFailedEventDetails)
+    assert.are.equal(0, ev.previousEventId)
+  end)
+
+  it("fails Items that are not an array with AWS's cause", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","Items":"{% true %}","ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}]])
+    assert.are.equal("An error occurred while executing the state 'M' (entered at the event id #2). The JSONata expression "
+      .. "'true' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was 'boolean' for value: true",
+      r.cause)
+    assert.truthy(event(r, "MapStateFailed"))
+  end)
+
+  it("waits for the evaluated Seconds and shares variables with JSONPath states", function()
+    local r = run([[{"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"s":5},"Next":"W"},
+      "W":{"Type":"Wait","QueryLanguage":"JSONata","Seconds":"{% $s %}","Assign":{"t":"{% $s + 1 %}"},"Next":"B"},
+      "B":{"Type":"Pass","Parameters":{"t.$":"$t"},"End":true}}}]])
+    assert.are.equal('{"t":6}', r.output)
+    assert.are.equal(5, r.history[#r.history].timestamp - r.history[1].timestamp)
+  end)
+end)
