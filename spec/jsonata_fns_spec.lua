@@ -276,6 +276,11 @@ describe("sfn.jsonata built-ins", function()
         { "é+", "i", "CAFÉÉ", "ÉÉ", {} },
         { "a.c", "", "a\nc", false },
         { "a.c", "s", "a\nc", "a\nc", {} },
+        { "(?<=\\$)\\d+", "", "cost $42", "42", {} },
+        { "(?<!\\$)\\b\\d+", "", "$42 or 17", "17", {} },
+        { "(?<=a(b))c", "", "xabc", "c", { "b" } },
+        { "(?<y>\\d{4})-\\k<y>", "", "x 2020-2020", "2020-2020", { "2020" } },
+        { "\\k<y>", "", "k<y>", "k<y>", {} },
       }
       for _, c in ipairs(cases) do
         local m, g = rx(c[1], c[2], c[3])
@@ -285,7 +290,7 @@ describe("sfn.jsonata built-ins", function()
     end)
 
     it("rejects bad patterns", function()
-      for _, p in ipairs { "(", "a**", "[z-a]", "a)", "(?<=a)b", "[a" } do
+      for _, p in ipairs { "(", "a**", "[z-a]", "a)", "(?<n>a)\\k<m>", "[a" } do
         local ok, err = core.jsonata_regex(p, "", "a")
         assert.is_nil(ok)
         assert.are.equal("S0303", err.code, p)

@@ -14,10 +14,10 @@
  * \cX \xhh \uXXXX, identity escapes such as \/ and \.), classes with
  * ranges and negation, `.`, groups (capturing, `(?:...)`, named
  * `(?<name>...)` counted as capturing), alternation, greedy and lazy
- * quantifiers * + ? {n} {n,} {n,m}, anchors ^ $ (flag m), lookahead (?= ?!),
- * backreferences \1.., flags i (simple case folding), m, s, g (ignored
- * here; JSONata always searches), u and y accepted.  Not supported:
- * lookbehind, \k<name>, \p{...}.
+ * quantifiers * + ? {n} {n,} {n,m}, anchors ^ $ (flag m), lookahead (?= ?!)
+ * and lookbehind (?<= ?<!), backreferences \1.. and \k<name>, flags i
+ * (simple case folding), m, s, g (ignored here; JSONata always searches), u
+ * and y accepted.  Not supported: \p{...}.
  */
 #include "sfn_jsonata_fns_int.h"
 
@@ -40,7 +40,8 @@ enum {
   I_EOL,
   I_WORDB,
   I_NWORDB,
-  I_LOOK,    /* body at pc+1 ending in I_MATCH; continue at x; y = negative */
+  I_LOOK,    /* body at pc+1 ending in I_MATCH; continue at x; y: 1 negative, 2 behind */
+  I_ATEND,   /* a lookbehind body must end where the lookbehind started */
   I_BACKREF, /* x = group */
   I_MARK,    /* x = register: remember the position */
   I_CHECK,   /* x = register: fail when no progress since I_MARK */
@@ -91,6 +92,8 @@ typedef struct parser {
   node *nodes;
   size_t nnodes, capnodes;
   int groups, total_groups, depth;
+  /* group names, from a first scan: offset and length in the pattern */
+  size_t name_at[SFN_JN_MAX_GROUPS + 1], name_len[SFN_JN_MAX_GROUPS + 1];
   const char *errmsg;
   int oom;
 } parser;
@@ -389,7 +392,8 @@ static int parse_atom(parser *ps, int *quantifiable) {
           type = N_LOOK;
           neg = c == '!';
         } else if (c == '<' && (peek(ps) == '=' || peek(ps) == '!')) {
-          return fail(ps, "Lookbehind assertions are not supported");
+          type = N_LOOK;
+          neg = (next_cp(ps) == '!') | 2;
         } else if (c == '<') {
           while (!at_end(ps) && peek(ps) != '>') ps->pos++;
           if (at_end(ps)) return fail(ps, "Invalid capture group name");
@@ -431,6 +435,27 @@ static int parse_atom(parser *ps, int *quantifiable) {
         ps->pos++;
         *quantifiable = 0;
         return new_node(ps, c == 'b' ? N_WORDB : N_NWORDB);
+      }
+      if (c == 'k' && ps->total_groups > 0 && ps->pos + 1 < ps->len && ps->p[ps->pos + 1] == '<') {
+        size_t a = ps->pos + 2, z = a;
+        int g;
+        while (z < ps->len && ps->p[z] != '>') z++;
+        if (z >= ps->len) return fail(ps, "Invalid named reference");
+        for (g = 1; g <= ps->total_groups && g <= SFN_JN_MAX_GROUPS; g++)
+          if (ps->name_len[g] == z - a && ps->name_len[g] && memcmp(ps->p + ps->name_at[g], ps->p + a, z - a) == 0)
+            break;
+        if (g > ps->total_groups || g > SFN_JN_MAX_GROUPS || !ps->name_len[g]) {
+          /* without named groups \k is an identity escape (Annex B) */
+          int named = 0, k;
+          for (k = 1; k <= ps->total_groups && k <= SFN_JN_MAX_GROUPS; k++)
+            if (ps->name_len[k]) named = 1;
+          if (named) return fail(ps, "Invalid named capture referenced");
+        } else {
+          ps->pos = z + 1;
+          n = new_node(ps, N_BACKREF);
+          if (n >= 0) ps->nodes[n].a = g;
+          return n;
+        }
       }
       if (c >= '1' && c <= '9') {
         size_t save = ps->pos;
@@ -526,7 +551,7 @@ static int parse_alt(parser *ps) {
 }
 
 /* Groups in the pattern (for telling \N backreferences from octal escapes). */
-static int count_groups(const char *p, size_t len) {
+static int count_groups(parser *ps, const char *p, size_t len) {
   size_t i;
   int n = 0, in_class = 0;
   for (i = 0; i < len; i++) {
@@ -537,10 +562,17 @@ static int count_groups(const char *p, size_t len) {
     } else if (p[i] == '[') {
       in_class = 1;
     } else if (p[i] == '(') {
-      if (i + 1 >= len || p[i + 1] != '?')
+      if (i + 1 >= len || p[i + 1] != '?') {
         n++;
-      else if (i + 2 < len && p[i + 2] == '<' && i + 3 < len && p[i + 3] != '=' && p[i + 3] != '!')
+      } else if (i + 2 < len && p[i + 2] == '<' && i + 3 < len && p[i + 3] != '=' && p[i + 3] != '!') {
+        size_t z = i + 3;
         n++;
+        while (z < len && p[z] != '>') z++;
+        if (n <= SFN_JN_MAX_GROUPS) {
+          ps->name_at[n] = i + 3;
+          ps->name_len[n] = z - (i + 3);
+        }
+      }
     }
   }
   return n;
@@ -629,7 +661,9 @@ static int gen(parser *ps, int ni, int depth) {
       return 0;
     case N_LOOK: {
       int look = emit(ps, I_LOOK, 0, n.a);
-      if (look < 0 || gen(ps, n.child, depth + 1) < 0 || emit(ps, I_MATCH, 0, 0) < 0) return -1;
+      if (look < 0 || gen(ps, n.child, depth + 1) < 0) return -1;
+      if ((n.a & 2) && emit(ps, I_ATEND, 0, 0) < 0) return -1;
+      if (emit(ps, I_MATCH, 0, 0) < 0) return -1;
       ps->re->code[look].x = (int)ps->re->ncode;
       return 0;
     }
@@ -717,7 +751,7 @@ sfn_jn_regex *sfn_jn_regex_compile(const char *pattern, size_t len, const char *
   ps.p = pattern;
   ps.len = len;
   ps.re = re;
-  ps.total_groups = count_groups(pattern, len);
+  ps.total_groups = count_groups(&ps, pattern, len);
   root = parse_alt(&ps);
   if (root >= 0 && !at_end(&ps)) root = fail(&ps, "Unmatched ')'");
   if (root >= 0) {
@@ -758,6 +792,7 @@ typedef struct vm {
   bt *stack;
   size_t n, cap;
   uint64_t steps;
+  size_t target; /* where the lookbehind being tried must end */
   int oom;
 } vm;
 
@@ -899,10 +934,25 @@ static int run(vm *m, int pc, size_t sp, size_t *end) {
         long saved[2 * (SFN_JN_MAX_GROUPS + 1)];
         int r;
         memcpy(saved, m->caps, sizeof saved);
-        r = run(m, pc + 1, sp, &e);
+        if (!(in->y & 2)) {
+          r = run(m, pc + 1, sp, &e);
+        } else {
+          /* lookbehind: the body must match from some earlier position up
+           * to here; the nearest start is tried first (JavaScript matches
+           * backwards, so greedy captures inside may differ) */
+          size_t k = sp, old_target = m->target;
+          m->target = sp;
+          for (;;) {
+            r = run(m, pc + 1, k, &e);
+            if (r != 0 || k == 0) break;
+            k--;
+            while (k > 0 && (m->s[k] & 0xC0) == 0x80) k--;
+          }
+          m->target = old_target;
+        }
         if (r < 0) return -1;
-        m->n = mark; /* the lookahead is atomic: drop its choice points */
-        if (in->y) {
+        m->n = mark; /* the lookaround is atomic: drop its choice points */
+        if (in->y & 1) {
           memcpy(m->caps, saved, sizeof saved);
           if (r) goto failed;
         } else {
@@ -950,6 +1000,10 @@ static int run(vm *m, int pc, size_t sp, size_t *end) {
         pc++;
         continue;
       }
+      case I_ATEND:
+        if (sp != m->target) goto failed;
+        pc++;
+        continue;
       case I_MATCH: *end = sp; return 1;
     }
   failed:
