@@ -621,7 +621,7 @@ static jv *eval_array(jctx *c, const jnode *n, jv *input, jframe *env) {
     if (!v) continue;
     if (n->nkids == 1 && IS_ARR(v) && n->kids[i]->type != N_ARRAY) {
       r = jv_arr(&c->A, v->u.a.n);
-      memcpy(r->u.a.it, v->u.a.it, v->u.a.n * sizeof(jv *));
+      if (v->u.a.n) memcpy(r->u.a.it, v->u.a.it, v->u.a.n * sizeof(jv *));
       r->u.a.n = v->u.a.n;
       continue;
     }

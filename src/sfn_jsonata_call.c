@@ -743,7 +743,7 @@ static jv *f_clone(jctx *c, jv **a, int n, jv *input) {
 static jv *f_replace(jctx *c, jv **a, int n, jv *input) {
   const sfn_jn_builtin *b;
   jv *str = a[0], *pat = a[1], *rep = a[2], *lim = n > 3 ? a[3] : NULL, *m, *groups;
-  sfn_buf out;
+  jsb out;
   size_t from = 0, pos = 0, ms, me;
   long g[SFN_JN_MAX_GROUPS][2];
   int ng, k, st;
@@ -757,20 +757,14 @@ static jv *f_replace(jctx *c, jv **a, int n, jv *input) {
     return call_ext(c, b, a, n, 0);
   }
   if (lim && lim->u.n < 0) jerr(c, "D3011", 0, "Fourth argument of replace function must evaluate to a positive number");
-  sfn_buf_init(&out);
+  jsb_init(&out, &c->A);
   for (;;) {
     jv *args[1], *res;
     if (lim && count >= lim->u.n) break;
     st = sfn_jn_regex_exec(pat->u.re, str->u.s.p, str->u.s.len, from, &ms, &me, g, &ng, c->A.err);
-    if (st < 0) {
-      sfn_buf_free(&out);
-      longjmp(*c->A.jb, 1);
-    }
+    if (st < 0) longjmp(*c->A.jb, 1);
     if (st == 0) break;
-    if (me == ms) {
-      sfn_buf_free(&out);
-      jerr(c, "D1004", 0, "Regular expression matches zero length string");
-    }
+    if (me == ms) jerr(c, "D1004", 0, "Regular expression matches zero length string");
     m = jv_obj(&c->A, 4);
     jv_set(&c->A, m, "match", 5, jv_str(&c->A, str->u.s.p + ms, me - ms));
     jv_set(&c->A, m, "index", 5, jv_num(&c->A, (double)ms));
@@ -781,26 +775,89 @@ static jv *f_replace(jctx *c, jv **a, int n, jv *input) {
     jv_set(&c->A, m, "groups", 6, groups);
     args[0] = m;
     res = jnormalize(japply(c, rep, args, 1, NULL, "", 0, 0), 0);
-    if (!res || res->t != JV_STR) {
-      sfn_buf_free(&out);
-      jerr(c, "D3012", 0, "Attempted to replace a matched string with a non-string value");
-    }
-    sfn_buf_add(&out, str->u.s.p + pos, ms - pos);
-    sfn_buf_add(&out, res->u.s.p, res->u.s.len);
+    if (!res || res->t != JV_STR) jerr(c, "D3012", 0, "Attempted to replace a matched string with a non-string value");
+    jsb_add(&out, str->u.s.p + pos, ms - pos);
+    jsb_add(&out, res->u.s.p, res->u.s.len);
     pos = from = me;
     count++;
   }
-  sfn_buf_add(&out, str->u.s.p + pos, str->u.s.len - pos);
-  if (out.oom) {
-    sfn_buf_free(&out);
-    ja_oom(&c->A);
-  }
-  m = jv_str(&c->A, out.data ? out.data : "", out.len);
-  sfn_buf_free(&out);
+  jsb_add(&out, str->u.s.p + pos, str->u.s.len - pos);
+  return out.p ? jv_str_nocopy(&c->A, out.p, out.n) : jv_str(&c->A, "", 0);
+}
+
+/* ---- custom matchers: a function (not a regex) as the pattern of $match,
+ * $contains and $split returns {match, start, end, groups, next} ---- */
+
+static jv *delegate(jctx *c, const char *name, jv **a, int n) {
+  const sfn_jn_builtin *b = sfn_jn_builtin_find(name, strlen(name));
+  if (!b) return NULL;
+  return call_ext(c, b, a, n, 0);
+}
+
+static jv *matcher_step(jctx *c, jv *fn, jv *arg, const char *name) {
+  jv *m, *args[1], *x;
+  args[0] = arg;
+  m = jnormalize(japply(c, fn, args, arg ? 1 : 0, NULL, "", 0, 0), 0);
+  if (!m) return NULL;
+  if (m->t != JV_OBJ || !(x = jv_get(m, "match", 5)) || x->t != JV_STR || !(x = jv_get(m, "start", 5)) ||
+      x->t != JV_NUM || !(x = jv_get(m, "end", 3)) || x->t != JV_NUM)
+    jerr(c, "T1010", 0, "The matcher function argument passed to function \"%s\" does not return the correct object structure",
+         name);
   return m;
 }
 
+static jv *matcher_next(jctx *c, jv *m, const char *name) {
+  jv *next = jv_get(m, "next", 4);
+  if (!IS_FN(next)) return NULL;
+  return matcher_step(c, next, NULL, name);
+}
+
+static jv *f_match(jctx *c, jv **a, int n, jv *input) {
+  jv *r, *m, *lim = n > 2 ? a[2] : NULL;
+  double count = 0;
+  if (!a[1] || a[1]->t != JV_FN) return delegate(c, "match", a, n);
+  if (!a[0]) return NULL;
+  r = jv_seq(&c->A, 0);
+  for (m = matcher_step(c, a[1], a[0], "match"); m && (!lim || count < lim->u.n); m = matcher_next(c, m, "match")) {
+    jv *o = jv_obj(&c->A, 3), *g = jv_get(m, "groups", 6);
+    jv_set(&c->A, o, "match", 5, jv_get(m, "match", 5));
+    jv_set(&c->A, o, "index", 5, jv_get(m, "start", 5));
+    jv_set(&c->A, o, "groups", 6, g ? g : jv_arr(&c->A, 0));
+    jv_push(&c->A, r, o);
+    count++;
+  }
+  return r;
+}
+
+static jv *f_contains(jctx *c, jv **a, int n, jv *input) {
+  if (!a[1] || a[1]->t != JV_FN) return delegate(c, "contains", a, n);
+  if (!a[0]) return NULL;
+  return JBOOL(matcher_step(c, a[1], a[0], "contains") != NULL);
+}
+
+static jv *f_split(jctx *c, jv **a, int n, jv *input) {
+  jv *r, *m, *lim = n > 2 ? a[2] : NULL, *str = a[0];
+  double start = 0;
+  if (!a[1] || a[1]->t != JV_FN) return delegate(c, "split", a, n);
+  if (!str) return NULL;
+  if (lim && lim->u.n < 0) jerr(c, "D3020", 0, "Third argument of split function must evaluate to a positive number");
+  r = jv_arr(&c->A, 0);
+  for (m = matcher_step(c, a[1], str, "split"); m && (!lim || (double)r->u.a.n < lim->u.n);
+       m = matcher_next(c, m, "split")) {
+    double ms = jv_get(m, "start", 5)->u.n, me = jv_get(m, "end", 3)->u.n;
+    if (ms < start || ms > (double)str->u.s.len) break;
+    jv_push(&c->A, r, jv_str(&c->A, str->u.s.p + (size_t)start, (size_t)(ms - start)));
+    start = me < ms ? ms : me > (double)str->u.s.len ? (double)str->u.s.len : me;
+  }
+  if (!lim || (double)r->u.a.n < lim->u.n)
+    jv_push(&c->A, r, jv_str(&c->A, str->u.s.p + (size_t)start, str->u.s.len - (size_t)start));
+  return r;
+}
+
 static const jnative natives[] = {
+    {"match", "<s-f<s:o>n?:a<o>>", f_match, 3},
+    {"contains", "<s-(sf):b>", f_contains, 2},
+    {"split", "<s-(sf)n?:a<s>>", f_split, 3},
     {"map", "<af>", f_map, 2},
     {"filter", "<af>", f_filter, 2},
     {"single", "<af?>", f_single, 2},

@@ -47,6 +47,17 @@ void ja_free_all(jarena *A);
 void ja_throw(jarena *A, const char *code, const char *fmt, ...) SFN_PRINTF(3, 4) JNORETURN;
 void ja_oom(jarena *A) JNORETURN;
 
+/* A string builder in an arena (nothing to free, safe to unwind). */
+typedef struct jsb {
+  jarena *A;
+  char *p;
+  size_t n, cap;
+} jsb;
+void jsb_init(jsb *b, jarena *A);
+void jsb_add(jsb *b, const char *s, size_t n);
+void jsb_addc(jsb *b, char c);
+void jsb_adds(jsb *b, const char *s);
+
 /* ---- values ---- */
 
 enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ, JV_FN, JV_RE };

@@ -58,20 +58,20 @@ static int is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v';
 }
 
-static void add_utf8(sfn_buf *b, unsigned long cp) {
-  if (cp < 0x80) sfn_buf_addc(b, (char)cp);
+static void add_utf8(jsb *b, unsigned long cp) {
+  if (cp < 0x80) jsb_addc(b, (char)cp);
   else if (cp < 0x800) {
-    sfn_buf_addc(b, (char)(0xC0 | (cp >> 6)));
-    sfn_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+    jsb_addc(b, (char)(0xC0 | (cp >> 6)));
+    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
   } else if (cp < 0x10000) {
-    sfn_buf_addc(b, (char)(0xE0 | (cp >> 12)));
-    sfn_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-    sfn_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+    jsb_addc(b, (char)(0xE0 | (cp >> 12)));
+    jsb_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
   } else {
-    sfn_buf_addc(b, (char)(0xF0 | (cp >> 18)));
-    sfn_buf_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-    sfn_buf_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-    sfn_buf_addc(b, (char)(0x80 | (cp & 0x3F)));
+    jsb_addc(b, (char)(0xF0 | (cp >> 18)));
+    jsb_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+    jsb_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
   }
 }
 
@@ -92,10 +92,10 @@ static int hex4(const char *s, size_t avail, unsigned long *out) {
 }
 
 static void lex_string(jparser *P, char q) {
-  sfn_buf b;
+  jsb b;
   size_t i = P->pos + 1;
   const char *s = P->src;
-  sfn_buf_init(&b);
+  jsb_init(&b, P->A);
   while (i < P->len) {
     char c = s[i];
     if (c == '\\') {
@@ -103,18 +103,16 @@ static void lex_string(jparser *P, char q) {
       if (i >= P->len) break;
       c = s[i];
       switch (c) {
-      case '"': case '\\': case '/': sfn_buf_addc(&b, c); break;
-      case 'b': sfn_buf_addc(&b, '\b'); break;
-      case 'f': sfn_buf_addc(&b, '\f'); break;
-      case 'n': sfn_buf_addc(&b, '\n'); break;
-      case 'r': sfn_buf_addc(&b, '\r'); break;
-      case 't': sfn_buf_addc(&b, '\t'); break;
+      case '"': case '\\': case '/': jsb_addc(&b, c); break;
+      case 'b': jsb_addc(&b, '\b'); break;
+      case 'f': jsb_addc(&b, '\f'); break;
+      case 'n': jsb_addc(&b, '\n'); break;
+      case 'r': jsb_addc(&b, '\r'); break;
+      case 't': jsb_addc(&b, '\t'); break;
       case 'u': {
         unsigned long cp, lo;
-        if (!hex4(s + i + 1, P->len - i - 1, &cp)) {
-          sfn_buf_free(&b);
+        if (!hex4(s + i + 1, P->len - i - 1, &cp))
           perr(P, "S0104", (int)i, "The escape sequence \\u must be followed by 4 hex digits");
-        }
         i += 4;
         if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < P->len + 0 && s[i + 1] == '\\' && s[i + 2] == 'u' &&
             hex4(s + i + 3, P->len - i - 3, &lo) && lo >= 0xDC00 && lo < 0xE000) {
@@ -125,26 +123,19 @@ static void lex_string(jparser *P, char q) {
         break;
       }
       default:
-        sfn_buf_free(&b);
         perr(P, "S0103", (int)i, "Unsupported escape sequence: \\%c", c);
       }
       i++;
     } else if (c == q) {
       P->tok.type = T_STR;
-      if (b.oom) {
-        sfn_buf_free(&b);
-        ja_oom(P->A);
-      }
-      P->tok.val = jv_str(P->A, b.data ? b.data : "", b.len);
-      sfn_buf_free(&b);
+      P->tok.val = b.p ? jv_str_nocopy(P->A, b.p, b.n) : jv_str(P->A, "", 0);
       P->pos = i + 1;
       return;
     } else {
-      sfn_buf_addc(&b, c);
+      jsb_addc(&b, c);
       i++;
     }
   }
-  sfn_buf_free(&b);
   perr(P, "S0101", (int)i, "String literal must be terminated by a matching quote");
 }
 

@@ -87,6 +87,32 @@ void ja_free_all(jarena *A) {
   A->total = 0;
 }
 
+void jsb_init(jsb *b, jarena *A) {
+  b->A = A;
+  b->p = NULL;
+  b->n = b->cap = 0;
+}
+
+void jsb_add(jsb *b, const char *s, size_t n) {
+  if (b->n + n + 1 > b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 32;
+    while (nc < b->n + n + 1) nc *= 2;
+    b->p = ja_grow(b->A, b->p, b->n, nc);
+    b->cap = nc;
+  }
+  if (n) memcpy(b->p + b->n, s, n);
+  b->n += n;
+  b->p[b->n] = '\0';
+}
+
+void jsb_addc(jsb *b, char c) {
+  jsb_add(b, &c, 1);
+}
+
+void jsb_adds(jsb *b, const char *s) {
+  jsb_add(b, s, strlen(s));
+}
+
 /* ---- constructors ---- */
 
 static jv *jv_new(jarena *A, int t) {
@@ -469,104 +495,98 @@ static double prec15(double d) {
   return strtod(tmp, NULL);
 }
 
-static void json_str(sfn_buf *b, const char *s, size_t n) {
+static void json_str(jsb *b, const char *s, size_t n) {
   size_t i;
-  sfn_buf_addc(b, '"');
+  jsb_addc(b, '"');
   for (i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
     switch (ch) {
-    case '"': sfn_buf_add(b, "\\\"", 2); break;
-    case '\\': sfn_buf_add(b, "\\\\", 2); break;
-    case '\b': sfn_buf_add(b, "\\b", 2); break;
-    case '\f': sfn_buf_add(b, "\\f", 2); break;
-    case '\n': sfn_buf_add(b, "\\n", 2); break;
-    case '\r': sfn_buf_add(b, "\\r", 2); break;
-    case '\t': sfn_buf_add(b, "\\t", 2); break;
+    case '"': jsb_add(b, "\\\"", 2); break;
+    case '\\': jsb_add(b, "\\\\", 2); break;
+    case '\b': jsb_add(b, "\\b", 2); break;
+    case '\f': jsb_add(b, "\\f", 2); break;
+    case '\n': jsb_add(b, "\\n", 2); break;
+    case '\r': jsb_add(b, "\\r", 2); break;
+    case '\t': jsb_add(b, "\\t", 2); break;
     default:
-      if (ch < 0x20) sfn_buf_printf(b, "\\u%04x", ch);
-      else sfn_buf_addc(b, (char)ch);
+      if (ch < 0x20) {
+        char esc[8];
+        snprintf(esc, sizeof esc, "\\u%04x", ch);
+        jsb_adds(b, esc);
+      }
+      else jsb_addc(b, (char)ch);
     }
   }
-  sfn_buf_addc(b, '"');
+  jsb_addc(b, '"');
 }
 
-static void indent(sfn_buf *b, int pretty, int level) {
+static void indent(jsb *b, int pretty, int level) {
   int i;
   if (!pretty) return;
-  sfn_buf_addc(b, '\n');
-  for (i = 0; i < level; i++) sfn_buf_add(b, "  ", 2);
+  jsb_addc(b, '\n');
+  for (i = 0; i < level; i++) jsb_add(b, "  ", 2);
 }
 
 /* JSON.stringify with JSONata's replacer (numbers to 15 digits, functions as
  * ""); undefined members are left out, undefined items are null. */
-static void json_val(jarena *A, sfn_buf *b, const jv *v, int pretty, int level) {
+static void json_val(jarena *A, jsb *b, const jv *v, int pretty, int level) {
   char num[64];
   size_t i;
   int first = 1;
-  if (level > JV_MAX_NEST) {
-    sfn_buf_free(b);
-    too_deep(A);
-  }
+  if (level > JV_MAX_NEST) too_deep(A);
   if (!v) {
-    sfn_buf_add(b, "null", 4);
+    jsb_add(b, "null", 4);
     return;
   }
   switch (v->t) {
-  case JV_NULL: sfn_buf_add(b, "null", 4); break;
-  case JV_BOOL: sfn_buf_adds(b, v->u.b ? "true" : "false"); break;
+  case JV_NULL: jsb_add(b, "null", 4); break;
+  case JV_BOOL: jsb_adds(b, v->u.b ? "true" : "false"); break;
   case JV_NUM:
     if (!isfinite(v->u.n)) {
-      sfn_buf_free(b);
       ja_throw(A, "D1001", "Number out of range: %s", isnan(v->u.n) ? "NaN" : "Infinity");
     } else {
       jv_fmt_num(num, sizeof num, prec15(v->u.n));
-      sfn_buf_adds(b, num);
+      jsb_adds(b, num);
     }
     break;
   case JV_STR: json_str(b, v->u.s.p, v->u.s.len); break;
   case JV_FN:
-  case JV_RE: sfn_buf_add(b, "\"\"", 2); break;
+  case JV_RE: jsb_add(b, "\"\"", 2); break;
   case JV_ARR:
-    sfn_buf_addc(b, '[');
+    jsb_addc(b, '[');
     for (i = 0; i < v->u.a.n; i++) {
-      if (i) sfn_buf_addc(b, ',');
+      if (i) jsb_addc(b, ',');
       indent(b, pretty, level + 1);
       json_val(A, b, v->u.a.it[i], pretty, level + 1);
     }
     if (v->u.a.n) indent(b, pretty, level);
-    sfn_buf_addc(b, ']');
+    jsb_addc(b, ']');
     break;
   case JV_OBJ:
-    sfn_buf_addc(b, '{');
+    jsb_addc(b, '{');
     for (i = 0; i < v->u.o->n; i++) {
       if (!v->u.o->m[i].v) continue;
-      if (!first) sfn_buf_addc(b, ',');
+      if (!first) jsb_addc(b, ',');
       first = 0;
       indent(b, pretty, level + 1);
       json_str(b, v->u.o->m[i].k, v->u.o->m[i].klen);
-      sfn_buf_addc(b, ':');
-      if (pretty) sfn_buf_addc(b, ' ');
+      jsb_addc(b, ':');
+      if (pretty) jsb_addc(b, ' ');
       json_val(A, b, v->u.o->m[i].v, pretty, level + 1);
     }
     if (!first) indent(b, pretty, level);
-    sfn_buf_addc(b, '}');
+    jsb_addc(b, '}');
     break;
   }
 }
 
-static jv *buf_to_str(jarena *A, sfn_buf *b) {
-  jv *r;
-  if (b->oom) {
-    sfn_buf_free(b);
-    ja_oom(A);
-  }
-  r = jv_str(A, b->data ? b->data : "", b->len);
-  sfn_buf_free(b);
-  return r;
+static jv *buf_to_str(jarena *A, jsb *b) {
+  if (!b->p) return jv_str(A, "", 0);
+  return jv_str_nocopy(A, b->p, b->n);
 }
 
 jv *jv_stringify(jarena *A, const jv *v, int pretty) {
-  sfn_buf b;
+  jsb b;
   char num[64];
   if (!v) return NULL;
   if (v->t == JV_STR) return (jv *)v;
@@ -575,17 +595,17 @@ jv *jv_stringify(jarena *A, const jv *v, int pretty) {
     jv_fmt_num(num, sizeof num, prec15(v->u.n));
     return jv_str(A, num, strlen(num));
   }
-  sfn_buf_init(&b);
+  jsb_init(&b, A);
   json_val(A, &b, v, pretty, 0);
   return buf_to_str(A, &b);
 }
 
 const char *jv_describe(jarena *A, const jv *v) {
-  sfn_buf b;
+  jsb b;
   jv *s;
   if (!v) return "undefined";
   if (v->t == JV_FN || v->t == JV_RE) return "function";
-  sfn_buf_init(&b);
+  jsb_init(&b, A);
   json_val(A, &b, v, 0, 0);
   s = buf_to_str(A, &b);
   return s->u.s.p;
