@@ -1,9 +1,11 @@
 -- sfn.service.test_state: TestState.  The state under test (a state
 -- definition, or `stateName` in a whole state machine) runs on the engine in
--- a small machine of its own: the state, named "StateName" when given alone
--- (the name AWS reports locations under), plus a Pass state standing in for
--- each state it can move to (Next, Default, Choices, Catch).  The first of
--- those entered is `nextState`; the execution's output is the state's.
+-- a small machine of its own: the state, named "StateName" (the name AWS
+-- reports locations and $$.State.Name with), plus a Pass state standing in
+-- for each state it can move to (Next, Default, Choices, Catch), after a
+-- Pass state assigning the request's `variables` when there are any.  The
+-- state entered after it is `nextState`; the execution's output is the
+-- state's.
 --
 -- A mock's `result` or `errorOutput` answers the state's task (a Parallel or
 -- Map state with a mock becomes a Task whose result is the mock, keeping its
