@@ -369,3 +369,76 @@ size_t sfn_jnf_utf16_len(const char *s, size_t len) {
   while (i < len) n += sfn_jnf_utf8_next(s, len, &i) >= 0x10000 ? 2 : 1;
   return n;
 }
+
+/* ---- a growable array of code points ---- */
+
+void sfn_jnf_u32_free(sfn_jnf_u32s *u) {
+  sfn_free(u->p);
+  u->p = NULL;
+  u->n = u->cap = 0;
+}
+
+void sfn_jnf_u32_insert(sfn_jnf_u32s *u, size_t at, const uint32_t *s, size_t n) {
+  if (u->oom || n == 0) return;
+  if (u->n + n > u->cap) {
+    size_t nc = u->cap ? u->cap * 2 : 32;
+    uint32_t *np;
+    while (nc < u->n + n) nc *= 2;
+    np = sfn_realloc(u->p, nc * sizeof(uint32_t));
+    if (!np) {
+      u->oom = 1;
+      return;
+    }
+    u->p = np;
+    u->cap = nc;
+  }
+  if (at > u->n) at = u->n;
+  memmove(u->p + at + n, u->p + at, (u->n - at) * sizeof(uint32_t));
+  memcpy(u->p + at, s, n * sizeof(uint32_t));
+  u->n += n;
+}
+
+void sfn_jnf_u32_add(sfn_jnf_u32s *u, const uint32_t *s, size_t n) { sfn_jnf_u32_insert(u, u->n, s, n); }
+void sfn_jnf_u32_addc(sfn_jnf_u32s *u, uint32_t c) { sfn_jnf_u32_insert(u, u->n, &c, 1); }
+
+void sfn_jnf_u32_from_utf8(sfn_jnf_u32s *u, const char *s, size_t len) {
+  size_t i = 0;
+  if (!u->p) { /* never leave p NULL: offsets into it are taken */
+    sfn_jnf_u32_addc(u, 0);
+    u->n = 0;
+  }
+  while (i < len) sfn_jnf_u32_addc(u, sfn_jnf_utf8_next(s, len, &i));
+}
+
+void sfn_jnf_u32_from_ascii(sfn_jnf_u32s *u, const char *s) {
+  while (*s) sfn_jnf_u32_addc(u, (unsigned char)*s++);
+}
+
+void sfn_jnf_u32_to_buf(sfn_buf *b, const uint32_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) sfn_jnf_utf8_put(b, p[i]);
+}
+
+void sfn_jnf_u32_remove(sfn_jnf_u32s *u, size_t at, size_t n) {
+  if (at >= u->n) return;
+  if (at + n > u->n) n = u->n - at;
+  memmove(u->p + at, u->p + at + n, (u->n - at - n) * sizeof(uint32_t));
+  u->n -= n;
+}
+
+/* Index of needle (m code points) in p[from..n), or -1. */
+long sfn_jnf_u32_find(const uint32_t *p, size_t n, const uint32_t *needle, size_t m, size_t from) {
+  size_t i;
+  if (m == 0) return from <= n ? (long)from : -1;
+  for (i = from; i + m <= n; i++)
+    if (memcmp(p + i, needle, m * sizeof(uint32_t)) == 0) return (long)i;
+  return -1;
+}
+
+long sfn_jnf_u32_rfind(const uint32_t *p, size_t n, const uint32_t *needle, size_t m) {
+  size_t i;
+  if (m == 0 || m > n) return m == 0 ? (long)n : -1;
+  for (i = n - m + 1; i-- > 0;)
+    if (memcmp(p + i, needle, m * sizeof(uint32_t)) == 0) return (long)i;
+  return -1;
+}

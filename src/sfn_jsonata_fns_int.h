@@ -71,8 +71,31 @@ uint32_t sfn_jnf_lower(uint32_t cp);
 /* JavaScript string length (UTF-16 code units) of s[0..len). */
 size_t sfn_jnf_utf16_len(const char *s, size_t len);
 
+/* ---- a growable array of code points (pictures are walked by character) ----
+ * On allocation failure `oom` is set and further changes are ignored. */
+
+typedef struct sfn_jnf_u32s {
+  uint32_t *p;
+  size_t n, cap;
+  int oom;
+} sfn_jnf_u32s;
+
+void sfn_jnf_u32_free(sfn_jnf_u32s *u);
+void sfn_jnf_u32_insert(sfn_jnf_u32s *u, size_t at, const uint32_t *s, size_t n);
+void sfn_jnf_u32_add(sfn_jnf_u32s *u, const uint32_t *s, size_t n);
+void sfn_jnf_u32_addc(sfn_jnf_u32s *u, uint32_t c);
+/* Append the code points of UTF-8 s (p is never left NULL). */
+void sfn_jnf_u32_from_utf8(sfn_jnf_u32s *u, const char *s, size_t len);
+void sfn_jnf_u32_from_ascii(sfn_jnf_u32s *u, const char *s);
+/* Append p[0..n) as UTF-8 to b. */
+void sfn_jnf_u32_to_buf(sfn_buf *b, const uint32_t *p, size_t n);
+void sfn_jnf_u32_remove(sfn_jnf_u32s *u, size_t at, size_t n);
+/* Index of needle (m code points) in p[from..n) / its last index; -1 if none. */
+long sfn_jnf_u32_find(const uint32_t *p, size_t n, const uint32_t *needle, size_t m, size_t from);
+long sfn_jnf_u32_rfind(const uint32_t *p, size_t n, const uint32_t *needle, size_t m);
+
 /* ---- integer pictures (fn:format-integer), shared by $formatInteger,
- * $parseInteger and the date/time pictures (sfn_jsonata_fns_format.c) ---- */
+ * $parseInteger and the date/time pictures (sfn_jsonata_fns_integer.c) ---- */
 
 enum { SFN_JNF_DECIMAL, SFN_JNF_LETTERS, SFN_JNF_ROMAN, SFN_JNF_WORDS, SFN_JNF_SEQUENCE };
 enum { SFN_JNF_LOWER, SFN_JNF_UPPER, SFN_JNF_TITLE };
@@ -143,7 +166,7 @@ SFN_JNF(average);
 /* JSONata's $round on a double (half to even at `precision` decimals). */
 double sfn_jnf_round(double d, int precision);
 
-/* formatting (sfn_jsonata_fns_format.c) */
+/* formatting (sfn_jsonata_fns_format.c, sfn_jsonata_fns_integer.c) */
 SFN_JNF(formatNumber);
 SFN_JNF(formatBase);
 SFN_JNF(formatInteger);
