@@ -50,7 +50,7 @@ rock-build:
 rock-install:
 	mkdir -p $(INST_LIBDIR)/sfn $(INST_LUADIR)/sfn
 	cp build/rock/sfn/core.so $(INST_LIBDIR)/sfn/core.so
-	cp lua/sfn/*.lua $(INST_LUADIR)/sfn/
+	cp -R lua/sfn/. $(INST_LUADIR)/sfn/
 
 # ---- tests ----
 # README's test command: install what is missing, build, run every spec.

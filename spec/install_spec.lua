@@ -28,6 +28,15 @@ describe("luarocks make", function()
       rc, out = sh(tree .. "/bin/sfn run examples/orders.asl.json --input '{\"orderId\":1,\"amount\":0}'")
       assert.are.equal(1, rc, out) -- the execution FAILED, as the definition says for amount 0
       assert.truthy(out:find('"error":"OrderRejected"', 1, true), out)
+      -- the local service and its data files (sub-folders of sfn/) are installed too
+      local lua = [[local s = require("sfn").local_service{}
+        local r, e = s:test_state{ definition = '{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",]]
+        .. [["Parameters":{"FunctionName":"f"},"End":true}', mock = { result = '{"StatusCode":"x"}' } }
+        print(r and r.status or e.code)]]
+      rc, out = sh(c.env .. "eval \"$(luarocks " .. c.args .. " --tree=" .. tree .. " path)\" && cd / && " .. c.bin
+        .. " -e '" .. lua:gsub("'", "'\\''") .. "'")
+      assert.are.equal(0, rc, out)
+      assert.truthy(out:find("ValidationException", 1, true), out)
       sh("rm -rf " .. tree)
     end)
   end
