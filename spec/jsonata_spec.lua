@@ -121,6 +121,35 @@ describe("sfn.jsonata", function()
     end)
   end)
 
+  describe("core.jsonata_eval", function()
+    it("takes bindings as a table or as JSON text", function()
+      assert.are.equal("42", core.jsonata_eval("$x + $y.z", nil, { x = 40, y = { z = 2 } }))
+      assert.are.equal('["a",3]', core.jsonata_eval("[$s, $count($a)]", nil, '{"s":"a","a":[1,2,3]}'))
+    end)
+
+    it("returns nil for an undefined result and for a function", function()
+      assert.is_nil(core.jsonata_eval("nothing.here", '{"a":1}'))
+      assert.is_nil(core.jsonata_eval("function($x){$x}"))
+      assert.is_nil(core.jsonata_eval("$sum"))
+    end)
+
+    it("gives integral numbers as integers and keeps the input's key order", function()
+      assert.are.equal('{"b":3,"a":0.5,"c":1e+21}',
+        core.jsonata_eval('{"b": 1 + 2, "a": 1 / 2, "c": 1e21}'):gsub("1%.0E21", "1e+21"))
+      assert.are.equal('["z","y","x"]', core.jsonata_eval("$keys($)", '{"z":1,"y":2,"x":3}'))
+    end)
+
+    it("reads $$ as the whole input, also inside a path", function()
+      assert.are.equal("[2,3]", core.jsonata_eval("a.($ + $$.k)", '{"a":[1,2],"k":1}'))
+    end)
+
+    it("fails an unbalanced expression at compile time", function()
+      local out, err = core.jsonata_eval("{'a': 1")
+      assert.is_nil(out)
+      assert.are.equal("S0203", err.code)
+    end)
+  end)
+
   describe("limits", function()
     it("stops runaway recursion with U1001", function()
       local out, err = core.jsonata_eval("($f := function($n){ 1 + $f($n + 1) }; $f(0))")

@@ -62,6 +62,7 @@ static int l_jsonata_eval(lua_State *L) {
   sfn_jsonata_env env;
   jeval_holder *h;
   int st;
+  lua_settop(L, 4);
   h = lua_newuserdata(L, sizeof *h);
   memset(h, 0, sizeof *h);
   luaL_setmetatable(L, JEVAL_MT);

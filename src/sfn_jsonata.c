@@ -604,7 +604,7 @@ static jv *eval_binary(jctx *c, const jnode *n, jv *input, jframe *env) {
            "The size of the sequence allocated by the range operator (..) must not exceed 1e7.  Attempted to allocate %.0f.",
            b - a + 1);
     res = jv_seq(&c->A, (size_t)(b - a + 1));
-    for (k = a; k <= b; k++) res->u.a.it[i++] = jv_num(&c->A, k);
+    for (k = 0; k < b - a + 1; k++) res->u.a.it[i++] = jv_num(&c->A, a + k);
     res->u.a.n = i;
     return res;
   }

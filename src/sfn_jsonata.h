@@ -42,6 +42,8 @@ typedef struct sfn_jsonata_env {
    * error ("U1001" / "U1002") rather than a crash or a hang. */
   uint32_t max_depth;
   uint64_t max_steps;
+  /* (Also: max_depth is capped at 3000 whatever is asked, and the memory of
+   * one evaluation at 768 MB: exceeding that is error "U1003".) */
 } sfn_jsonata_env;
 
 /* Compile src (len bytes, not NUL-terminated necessarily).  NULL with err on

@@ -215,6 +215,8 @@ jv *jlookup_var(jctx *c, jframe *env, const char *name, size_t len) {
 
 /* ---- calls ---- */
 
+static const jnode dummy_node;
+
 static int plain_node(const jnode *b) {
   return !b->npreds && !b->nstages && !b->has_group && !b->keep_array && !b->tuple;
 }
@@ -360,13 +362,24 @@ jv *japply(jctx *c, jv *proc, jv **args, int nargs, jv *input, const char *name,
     jsig_parse(&c->A, f->ext->signature, strlen(f->ext->signature), &sig);
     va = validate(c, &sig, args, nargs, input, nm, pos, &vn);
     return call_ext(c, f->ext, va, vn, pos);
-  case FN_PARTIAL:
+  case FN_PARTIAL: {
+    jv *r;
     va = ja_alloc(&c->A, (size_t)(f->nargs + 1) * sizeof(jv *));
     for (i = 0, j = 0; i < f->nargs; i++) va[i] = f->args[i] == JPLACE ? (j < nargs ? args[j++] : NULL) : f->args[i];
-    return japply(c, f->target, va, f->nargs, input, name, nlen, pos);
+    /* partials of partials and chains of chains nest calls without an
+     * evaluation in between: count them as evaluation depth */
+    enter(c, f->node ? f->node : &dummy_node);
+    r = japply(c, f->target, va, f->nargs, input, name, nlen, pos);
+    c->depth--;
+    return r;
+  }
   case FN_CHAIN: {
-    jv *r = jnormalize(japply(c, f->target, args, nargs, input, "", 0, pos), 0);
-    return japply(c, f->second, &r, 1, input, "", 0, pos);
+    jv *r;
+    enter(c, &dummy_node);
+    r = jnormalize(japply(c, f->target, args, nargs, input, "", 0, pos), 0);
+    r = japply(c, f->second, &r, 1, input, "", 0, pos);
+    c->depth--;
+    return r;
   }
   case FN_TRANSFORM:
     if (nargs > 0 && args[0] && args[0]->t != JV_OBJ && args[0]->t != JV_ARR)
@@ -845,7 +858,8 @@ static jv *f_split(jctx *c, jv **a, int n, jv *input) {
   for (m = matcher_step(c, a[1], str, "split"); m && (!lim || (double)r->u.a.n < lim->u.n);
        m = matcher_next(c, m, "split")) {
     double ms = jv_get(m, "start", 5)->u.n, me = jv_get(m, "end", 3)->u.n;
-    if (ms < start || ms > (double)str->u.s.len) break;
+    if (!(ms >= start && ms <= (double)str->u.s.len)) break;
+    if (!(me >= ms)) me = ms;
     jv_push(&c->A, r, jv_str(&c->A, str->u.s.p + (size_t)start, (size_t)(ms - start)));
     start = me < ms ? ms : me > (double)str->u.s.len ? (double)str->u.s.len : me;
   }

@@ -379,22 +379,27 @@ int jv_equal(jarena *A, const jv *a, const jv *b, int depth) {
   return 0;
 }
 
-int jv_boolean(const jv *v) {
+static int boolean_at(const jv *v, int depth) {
   size_t i;
   if (!v) return -1;
+  if (depth > JV_MAX_NEST) return 0;
   switch (v->t) {
   case JV_NULL: return 0;
   case JV_BOOL: return v->u.b;
   case JV_NUM: return v->u.n != 0;
   case JV_STR: return v->u.s.len > 0;
   case JV_ARR:
-    if (v->u.a.n == 1) return jv_boolean(v->u.a.it[0]) == 1;
+    if (v->u.a.n == 1) return boolean_at(v->u.a.it[0], depth + 1) == 1;
     for (i = 0; i < v->u.a.n; i++)
-      if (jv_boolean(v->u.a.it[i]) == 1) return 1;
+      if (boolean_at(v->u.a.it[i], depth + 1) == 1) return 1;
     return 0;
   case JV_OBJ: return v->u.o->n > 0;
   default: return 0;
   }
+}
+
+int jv_boolean(const jv *v) {
+  return boolean_at(v, 0);
 }
 
 jv *jv_clone(jarena *A, const jv *v, int depth) {
