@@ -110,7 +110,8 @@ local function states_of(def, out)
 end
 M.states_of = states_of
 
--- Features that a later issue implements, with the rule that spots them.
+-- Features a case uses, with the rule that spots them (the report counts cases per feature;
+-- conformance_spec.lua skips those the engine does not run yet).
 M.feature_order = { "JSONata", "Assign", "Output", "Arguments", "Parallel", "Map", "distributed",
                     "Retry", "Catch", "callback", "activity", "timeout", "Credentials", "test_state" }
 
