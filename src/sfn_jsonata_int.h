@@ -284,6 +284,37 @@ struct sfn_jsonata {
   jregex_list *regexes;
 };
 
+/* ---- lexer (sfn_jsonata_lex.c) and parser (sfn_jsonata_parse.c) ---- */
+
+enum { T_END, T_OP, T_STR, T_NUM, T_VALUE, T_NAME, T_VAR, T_REGEX };
+
+typedef struct jtok {
+  int type;
+  const char *s; /* operator text / name */
+  size_t len;
+  jv *val;       /* string / number / value / regex */
+  int pos;       /* position after the token (as JSONata reports) */
+  int start;
+} jtok;
+
+typedef struct jparser {
+  sfn_jsonata *e;
+  jarena *A;
+  const char *src;
+  size_t len, pos;
+  jtok tok;      /* the current token */
+  int depth;
+  int prev_operand; /* the previous token ends an operand (a `/` is division) */
+  int anc_label, anc_index;
+  jslot **ancestry; /* the parent slots, by index */
+  int nanc, canc;
+} jparser;
+
+/* Set the error (with its position) and unwind through P->A->jb. */
+void jperr(jparser *P, const char *code, int pos, const char *fmt, ...) SFN_PRINTF(4, 5) JNORETURN;
+/* Read the next token into P->tok. */
+void jlex(jparser *P);
+
 /* Parse src into e->root (in e->A); unwinds through e->A.jb on error. */
 void jparse(sfn_jsonata *e, const char *src, size_t len);
 /* Parse a signature string ("<s-n?:s>"); sets an S04xx error through A. */
@@ -312,6 +343,10 @@ jv *jeval(jctx *c, const jnode *n, jv *input, jframe *env);
 jv *japply(jctx *c, jv *fn, jv **args, int nargs, jv *input, const char *name, size_t nlen, int pos);
 int jfn_arity(const jv *fn);
 const jnative *jnative_find(const char *name, size_t len);
+/* The signature symbol of a value ('s', 'n', 'b', 'l', 'a', 'o', 'f', 'm'). */
+int jsym(const jv *v);
+/* Call a plain built-in with validated arguments (converted to sfn_values). */
+jv *jcall_ext(jctx *c, const sfn_jn_builtin *b, jv **args, int nargs, int pos);
 jv *jlookup_var(jctx *c, jframe *env, const char *name, size_t len);
 /* Throw a JSONata error from the evaluator. */
 void jerr(jctx *c, const char *code, int pos, const char *fmt, ...) SFN_PRINTF(4, 5) JNORETURN;

@@ -1,9 +1,9 @@
 /*
- * sfn_jsonata_parse.c: JSONata's lexer and parser (top-down operator
- * precedence, as JSONata's grammar is defined), then the processing pass
- * that turns `.` chains into path steps, attaches predicates, group-by,
- * order-by, focus (@) and index (#) bindings to steps, resolves the parent
- * operator (%) and marks tail calls.  Also the function signature parser.
+ * sfn_jsonata_parse.c: JSONata's parser (top-down operator precedence, as
+ * JSONata's grammar is defined; tokens from sfn_jsonata_lex.c), then the
+ * processing pass that turns `.` chains into path steps, attaches
+ * predicates, group-by, order-by, focus (@) and index (#) bindings to
+ * steps, and resolves the parent operator (%).
  */
 #include "sfn_jsonata_int.h"
 
@@ -13,315 +13,6 @@
 #include <string.h>
 
 #define MAX_PARSE_DEPTH 400
-
-enum { T_END, T_OP, T_STR, T_NUM, T_VALUE, T_NAME, T_VAR, T_REGEX };
-
-typedef struct jtok {
-  int type;
-  const char *s; /* operator text / name */
-  size_t len;
-  jv *val;       /* string / number / value / regex */
-  int pos;       /* position after the token (as JSONata reports) */
-  int start;
-} jtok;
-
-typedef struct jparser {
-  sfn_jsonata *e;
-  jarena *A;
-  const char *src;
-  size_t len, pos;
-  jtok tok;      /* the current token */
-  int depth;
-  int prev_operand; /* the previous token ends an operand (a `/` is division) */
-  int anc_label, anc_index;
-  jslot **ancestry; /* the parent slots, by index */
-  int nanc, canc;
-} jparser;
-
-static void perr(jparser *P, const char *code, int pos, const char *fmt, ...) SFN_PRINTF(4, 5) JNORETURN;
-static void perr(jparser *P, const char *code, int pos, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  sfn_error_setv(P->A->err, code, fmt, ap);
-  va_end(ap);
-  if (P->A->err) P->A->err->column = pos;
-  longjmp(*P->A->jb, 1);
-}
-
-/* ---- lexer ---- */
-
-static int is_op_char(char c) {
-  return c && strchr(".[]{}(),@#;:?+-*/%|=<>^&!~", c) != NULL;
-}
-
-static int is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v';
-}
-
-static void add_utf8(jsb *b, unsigned long cp) {
-  if (cp < 0x80) jsb_addc(b, (char)cp);
-  else if (cp < 0x800) {
-    jsb_addc(b, (char)(0xC0 | (cp >> 6)));
-    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    jsb_addc(b, (char)(0xE0 | (cp >> 12)));
-    jsb_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
-  } else {
-    jsb_addc(b, (char)(0xF0 | (cp >> 18)));
-    jsb_addc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-    jsb_addc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-    jsb_addc(b, (char)(0x80 | (cp & 0x3F)));
-  }
-}
-
-static int hex4(const char *s, size_t avail, unsigned long *out) {
-  unsigned long v = 0;
-  int i;
-  if (avail < 4) return 0;
-  for (i = 0; i < 4; i++) {
-    char c = s[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= (unsigned long)(c - '0');
-    else if (c >= 'a' && c <= 'f') v |= (unsigned long)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') v |= (unsigned long)(c - 'A' + 10);
-    else return 0;
-  }
-  *out = v;
-  return 1;
-}
-
-static void lex_string(jparser *P, char q) {
-  jsb b;
-  size_t i = P->pos + 1;
-  const char *s = P->src;
-  jsb_init(&b, P->A);
-  while (i < P->len) {
-    char c = s[i];
-    if (c == '\\') {
-      i++;
-      if (i >= P->len) break;
-      c = s[i];
-      switch (c) {
-      case '"': case '\\': case '/': jsb_addc(&b, c); break;
-      case 'b': jsb_addc(&b, '\b'); break;
-      case 'f': jsb_addc(&b, '\f'); break;
-      case 'n': jsb_addc(&b, '\n'); break;
-      case 'r': jsb_addc(&b, '\r'); break;
-      case 't': jsb_addc(&b, '\t'); break;
-      case 'u': {
-        unsigned long cp, lo;
-        if (!hex4(s + i + 1, P->len - i - 1, &cp))
-          perr(P, "S0104", (int)i, "The escape sequence \\u must be followed by 4 hex digits");
-        i += 4;
-        if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < P->len + 0 && s[i + 1] == '\\' && s[i + 2] == 'u' &&
-            hex4(s + i + 3, P->len - i - 3, &lo) && lo >= 0xDC00 && lo < 0xE000) {
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          i += 6;
-        }
-        add_utf8(&b, cp);
-        break;
-      }
-      default:
-        perr(P, "S0103", (int)i, "Unsupported escape sequence: \\%c", c);
-      }
-      i++;
-    } else if (c == q) {
-      P->tok.type = T_STR;
-      P->tok.val = b.p ? jv_str_nocopy(P->A, b.p, b.n) : jv_str(P->A, "", 0);
-      P->pos = i + 1;
-      return;
-    } else {
-      jsb_addc(&b, c);
-      i++;
-    }
-  }
-  perr(P, "S0101", (int)i, "String literal must be terminated by a matching quote");
-}
-
-static void lex_regex(jparser *P) {
-  size_t start = P->pos + 1, i = start, fs;
-  int depth = 0;
-  const char *s = P->src;
-  while (i < P->len) {
-    char c = s[i];
-    if (c == '/' && depth == 0) {
-      size_t bs = 0;
-      while (i - bs > start && s[i - bs - 1] == '\\') bs++;
-      if (bs % 2 == 0) {
-        char flags[8];
-        int nf = 0;
-        jregex_list *rl;
-        sfn_jn_regex *re;
-        jv *v;
-        if (i == start) perr(P, "S0301", (int)i, "Empty regular expressions are not allowed");
-        fs = i + 1;
-        while (fs < P->len && (s[fs] == 'i' || s[fs] == 'm')) {
-          if (nf < 6) flags[nf++] = s[fs];
-          fs++;
-        }
-        flags[nf] = '\0';
-        re = sfn_jn_regex_compile(s + start, i - start, flags, P->A->err);
-        if (!re) longjmp(*P->A->jb, 1);
-        rl = sfn_malloc(sizeof *rl);
-        if (!rl) {
-          sfn_jn_regex_free(re);
-          ja_oom(P->A);
-        }
-        rl->re = re;
-        rl->next = P->e->regexes;
-        P->e->regexes = rl;
-        v = ja_alloc(P->A, sizeof *v);
-        memset(v, 0, sizeof *v);
-        v->t = JV_RE;
-        v->u.re = re;
-        P->tok.type = T_REGEX;
-        P->tok.val = v;
-        P->pos = fs;
-        return;
-      }
-    }
-    if ((c == '(' || c == '[' || c == '{') && s[i - 1] != '\\') depth++;
-    if ((c == ')' || c == ']' || c == '}') && s[i - 1] != '\\') depth--;
-    i++;
-  }
-  perr(P, "S0302", (int)i, "No terminating / in regular expression");
-}
-
-/* Read the next token into P->tok. */
-static void lex(jparser *P) {
-  const char *s = P->src;
-  size_t n = P->len;
-  int was_operand = P->prev_operand;
-  for (;;) {
-    while (P->pos < n && is_space(s[P->pos])) P->pos++;
-    if (P->pos + 1 < n && s[P->pos] == '/' && s[P->pos + 1] == '*') {
-      size_t i = P->pos + 2;
-      while (i + 1 < n && !(s[i] == '*' && s[i + 1] == '/')) i++;
-      if (i + 1 >= n) perr(P, "S0106", (int)P->pos, "Comment has no closing tag");
-      P->pos = i + 2;
-      continue;
-    }
-    break;
-  }
-  P->tok.start = (int)P->pos;
-  P->tok.val = NULL;
-  if (P->pos >= n) {
-    P->tok.type = T_END;
-    P->tok.s = "(end)";
-    P->tok.len = 5;
-    P->tok.pos = (int)P->pos;
-    return;
-  }
-  {
-    char c = s[P->pos], d = P->pos + 1 < n ? s[P->pos + 1] : 0;
-    if (c == '/' && !was_operand) {
-      lex_regex(P);
-      P->tok.pos = (int)P->pos;
-      P->prev_operand = 1;
-      return;
-    }
-    if ((c == '.' && d == '.') || (c == ':' && d == '=') || (c == '!' && d == '=') || (c == '>' && d == '=') ||
-        (c == '<' && d == '=') || (c == '*' && d == '*') || (c == '~' && d == '>')) {
-      P->tok.type = T_OP;
-      P->tok.s = s + P->pos;
-      P->tok.len = 2;
-      P->pos += 2;
-      P->tok.pos = (int)P->pos;
-      P->prev_operand = (c == '*');
-      return;
-    }
-    if (c == '!' || c == '~') perr(P, "S0204", (int)P->pos + 1, "Unknown operator: \"%c\"", c);
-    if (is_op_char(c)) {
-      P->tok.type = T_OP;
-      P->tok.s = s + P->pos;
-      P->tok.len = 1;
-      P->pos++;
-      P->tok.pos = (int)P->pos;
-      P->prev_operand = (c == ')' || c == ']' || c == '}' || c == '*' || c == '%');
-      return;
-    }
-    if (c == '"' || c == '\'') {
-      lex_string(P, c);
-      P->tok.pos = (int)P->pos;
-      P->prev_operand = 1;
-      return;
-    }
-    if (c >= '0' && c <= '9') {
-      size_t i = P->pos;
-      double v;
-      char *tmp;
-      if (s[i] == '0') i++;
-      else
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-      if (i + 1 < n && s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') {
-        i++;
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-      }
-      if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-        size_t j = i + 1;
-        if (j < n && (s[j] == '+' || s[j] == '-')) j++;
-        if (j < n && s[j] >= '0' && s[j] <= '9') {
-          while (j < n && s[j] >= '0' && s[j] <= '9') j++;
-          i = j;
-        }
-      }
-      tmp = ja_strndup(P->A, s + P->pos, i - P->pos);
-      v = strtod(tmp, NULL);
-      if (!isfinite(v)) perr(P, "S0102", (int)i, "Number out of range: %s", tmp);
-      P->tok.type = T_NUM;
-      P->tok.val = jv_num(P->A, v);
-      P->tok.s = s + P->pos;
-      P->tok.len = i - P->pos;
-      P->pos = i;
-      P->tok.pos = (int)i;
-      P->prev_operand = 1;
-      return;
-    }
-    if (c == '`') {
-      const char *e = memchr(s + P->pos + 1, '`', n - P->pos - 1);
-      if (!e) perr(P, "S0105", (int)n, "Quoted property name must be terminated with a backquote (`)");
-      P->tok.type = T_NAME;
-      P->tok.s = s + P->pos + 1;
-      P->tok.len = (size_t)(e - (s + P->pos + 1));
-      P->pos = (size_t)(e - s) + 1;
-      P->tok.pos = (int)P->pos;
-      P->prev_operand = 1;
-      return;
-    }
-    {
-      size_t i = P->pos;
-      while (i < n && !is_space(s[i]) && !is_op_char(s[i])) i++;
-      P->tok.pos = (int)i;
-      P->prev_operand = 1;
-      if (c == '$') {
-        P->tok.type = T_VAR;
-        P->tok.s = s + P->pos + 1;
-        P->tok.len = i - P->pos - 1;
-      } else {
-        size_t l = i - P->pos;
-        const char *w = s + P->pos;
-        P->tok.s = w;
-        P->tok.len = l;
-        P->tok.type = T_NAME;
-        if ((l == 3 && !memcmp(w, "and", 3)) || (l == 2 && !memcmp(w, "or", 2)) || (l == 2 && !memcmp(w, "in", 2))) {
-          P->tok.type = T_OP;
-          P->prev_operand = 0;
-        } else if (l == 4 && !memcmp(w, "true", 4)) {
-          P->tok.type = T_VALUE;
-          P->tok.val = JTRUE;
-        } else if (l == 5 && !memcmp(w, "false", 5)) {
-          P->tok.type = T_VALUE;
-          P->tok.val = JFALSE;
-        } else if (l == 4 && !memcmp(w, "null", 4)) {
-          P->tok.type = T_VALUE;
-          P->tok.val = JNULL;
-        }
-      }
-      P->pos = i;
-    }
-  }
-}
 
 /* ---- parser ---- */
 
@@ -340,10 +31,10 @@ static jnode *new_node(jparser *P, int type, int pos) {
 
 static void expect(jparser *P, const char *op) {
   if (!tok_is(P, op)) {
-    if (P->tok.type == T_END) perr(P, "S0203", P->tok.pos, "Expected \"%s\" before end of expression", op);
-    perr(P, "S0202", P->tok.pos, "Expected \"%s\", got \"%.*s\"", op, (int)P->tok.len, P->tok.s ? P->tok.s : "");
+    if (P->tok.type == T_END) jperr(P, "S0203", P->tok.pos, "Expected \"%s\" before end of expression", op);
+    jperr(P, "S0202", P->tok.pos, "Expected \"%s\", got \"%.*s\"", op, (int)P->tok.len, P->tok.s ? P->tok.s : "");
   }
-  lex(P);
+  jlex(P);
 }
 
 static int lbp(const jparser *P) {
@@ -387,7 +78,7 @@ static void parse_pairs(jparser *P, jnode *x) {
       push_kid(P, &x->pairs, &x->npairs, k);
       push_kid(P, &x->pairs, &x->npairs, v);
       if (!tok_is(P, ",")) break;
-      lex(P);
+      jlex(P);
     }
   }
   x->npairs /= 2;
@@ -398,35 +89,35 @@ static jnode *nud(jparser *P) {
   jtok t = P->tok;
   jnode *x;
   switch (t.type) {
-  case T_END: perr(P, "S0207", t.pos, "Unexpected end of expression");
+  case T_END: jperr(P, "S0207", t.pos, "Unexpected end of expression");
   case T_STR:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_STRING, t.pos);
     x->lit = t.val;
     return x;
   case T_NUM:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_NUMBER, t.pos);
     x->lit = t.val;
     return x;
   case T_VALUE:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_VALUE, t.pos);
     x->lit = t.val;
     return x;
   case T_REGEX:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_REGEX, t.pos);
     x->lit = t.val;
     return x;
   case T_NAME:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_NAME, t.pos);
     x->str = t.s;
     x->slen = t.len;
     return x;
   case T_VAR:
-    lex(P);
+    jlex(P);
     x = new_node(P, N_VARIABLE, t.pos);
     x->str = t.s;
     x->slen = t.len;
@@ -435,43 +126,43 @@ static jnode *nud(jparser *P) {
   }
   /* operators in prefix position */
   if (tok_is(P, "and") || tok_is(P, "or") || tok_is(P, "in")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_NAME, t.pos);
     x->str = t.s;
     x->slen = t.len;
     return x;
   }
   if (tok_is(P, "-")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_NEG, t.pos);
     x->lhs = expression(P, 70);
     return x;
   }
   if (tok_is(P, "*")) {
-    lex(P);
+    jlex(P);
     return new_node(P, N_WILDCARD, t.pos);
   }
   if (tok_is(P, "**")) {
-    lex(P);
+    jlex(P);
     return new_node(P, N_DESCENDANT, t.pos);
   }
   if (tok_is(P, "%")) {
-    lex(P);
+    jlex(P);
     return new_node(P, N_PARENT, t.pos);
   }
   if (tok_is(P, "(")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_BLOCK, t.pos);
     while (!tok_is(P, ")")) {
       push_kid(P, &x->kids, &x->nkids, expression(P, 0));
       if (!tok_is(P, ";")) break;
-      lex(P);
+      jlex(P);
     }
     expect(P, ")");
     return x;
   }
   if (tok_is(P, "[")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_ARRAY, t.pos);
     if (!tok_is(P, "]")) {
       for (;;) {
@@ -481,39 +172,39 @@ static jnode *nud(jparser *P) {
           r->op = OP_RANGE;
           r->str = "..";
           r->slen = 2;
-          lex(P);
+          jlex(P);
           r->lhs = item;
           r->rhs = expression(P, 0);
           item = r;
         }
         push_kid(P, &x->kids, &x->nkids, item);
         if (!tok_is(P, ",")) break;
-        lex(P);
+        jlex(P);
       }
     }
     expect(P, "]");
     return x;
   }
   if (tok_is(P, "{")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_OBJECT, t.pos);
     parse_pairs(P, x);
     return x;
   }
   if (tok_is(P, "|")) {
-    lex(P);
+    jlex(P);
     x = new_node(P, N_TRANSFORM, t.pos);
     x->lhs = expression(P, 0);
     expect(P, "|");
     x->rhs = expression(P, 0);
     if (tok_is(P, ",")) {
-      lex(P);
+      jlex(P);
       x->third = expression(P, 0);
     }
     expect(P, "|");
     return x;
   }
-  perr(P, "S0211", t.pos, "The symbol \"%.*s\" cannot be used as a unary operator", (int)t.len, t.s);
+  jperr(P, "S0211", t.pos, "The symbol \"%.*s\" cannot be used as a unary operator", (int)t.len, t.s);
   return NULL;
 }
 
@@ -530,18 +221,18 @@ static void lambda_signature(jparser *P, jnode *x) {
     }
     i++;
   }
-  if (i >= P->len) perr(P, "S0401", (int)i, "Invalid function signature");
+  if (i >= P->len) jperr(P, "S0401", (int)i, "Invalid function signature");
   x->sig = ja_alloc(P->A, sizeof(jsig));
   jsig_parse(P->A, P->src + start, i - start + 1, x->sig);
   P->pos = i + 1;
   P->prev_operand = 1;
-  lex(P);
+  jlex(P);
 }
 
 static jnode *led(jparser *P, jnode *left) {
   jtok t = P->tok;
   jnode *x;
-  lex(P);
+  jlex(P);
   if (t.len == 1 && t.type == T_OP) {
     switch (t.s[0]) {
     case '.':
@@ -554,7 +245,7 @@ static jnode *led(jparser *P, jnode *left) {
         jnode *step = left;
         while (step && step->type == R_PRED) step = step->lhs;
         step->keep_array = 1;
-        lex(P);
+        jlex(P);
         return left;
       }
       x = new_node(P, R_PRED, t.pos);
@@ -576,12 +267,12 @@ static jnode *led(jparser *P, jnode *left) {
           if (tok_is(P, "?")) {
             partial = 1;
             push_kid(P, &x->kids, &x->nkids, new_node(P, N_PLACEHOLDER, P->tok.pos));
-            lex(P);
+            jlex(P);
           } else {
             push_kid(P, &x->kids, &x->nkids, expression(P, 0));
           }
           if (!tok_is(P, ",")) break;
-          lex(P);
+          jlex(P);
         }
       }
       expect(P, ")");
@@ -591,7 +282,7 @@ static jnode *led(jparser *P, jnode *left) {
         x->type = N_LAMBDA;
         for (i = 0; i < x->nkids; i++)
           if (x->kids[i]->type != N_VARIABLE)
-            perr(P, "S0208", x->kids[i]->pos, "Parameter %d of function definition must be a variable name (start with $)",
+            jperr(P, "S0208", x->kids[i]->pos, "Parameter %d of function definition must be a variable name (start with $)",
                  i + 1);
         if (tok_is(P, "<")) lambda_signature(P, x);
         expect(P, "{");
@@ -605,12 +296,12 @@ static jnode *led(jparser *P, jnode *left) {
     case '@':
     case '#':
       if (P->tok.type != T_VAR)
-        perr(P, "S0214", P->tok.pos, "The right side of %c must be a variable name (start with $)", t.s[0]);
+        jperr(P, "S0214", P->tok.pos, "The right side of %c must be a variable name (start with $)", t.s[0]);
       x = new_node(P, t.s[0] == '@' ? R_FOCUS : R_INDEX, t.pos);
       x->lhs = left;
       x->str = P->tok.s;
       x->slen = P->tok.len;
-      lex(P);
+      jlex(P);
       return x;
     case '^':
       x = new_node(P, R_SORT, t.pos);
@@ -619,17 +310,17 @@ static jnode *led(jparser *P, jnode *left) {
       for (;;) {
         jnode *term;
         int desc = 0;
-        if (tok_is(P, "<")) lex(P);
+        if (tok_is(P, "<")) jlex(P);
         else if (tok_is(P, ">")) {
           desc = 1;
-          lex(P);
+          jlex(P);
         }
         term = new_node(P, N_SORT, P->tok.pos);
         term->descending = (uint8_t)desc;
         term->lhs = expression(P, 0);
         push_kid(P, &x->kids, &x->nkids, term);
         if (!tok_is(P, ",")) break;
-        lex(P);
+        jlex(P);
       }
       expect(P, ")");
       return x;
@@ -638,7 +329,7 @@ static jnode *led(jparser *P, jnode *left) {
       x->lhs = left;
       x->rhs = expression(P, 0);
       if (tok_is(P, ":")) {
-        lex(P);
+        jlex(P);
         x->third = expression(P, 0);
       }
       return x;
@@ -647,7 +338,7 @@ static jnode *led(jparser *P, jnode *left) {
   }
   if (t.type == T_OP && t.len == 2 && !memcmp(t.s, ":=", 2)) {
     if (left->type != N_VARIABLE)
-      perr(P, "S0212", left->pos, "The left side of := must be a variable name (start with $)");
+      jperr(P, "S0212", left->pos, "The left side of := must be a variable name (start with $)");
     x = new_node(P, N_BIND, t.pos);
     x->lhs = left;
     x->rhs = expression(P, 9);
@@ -678,13 +369,13 @@ static jnode *led(jparser *P, jnode *left) {
         return x;
       }
   }
-  perr(P, "S0201", t.pos, "Syntax error: \"%.*s\"", (int)t.len, t.s);
+  jperr(P, "S0201", t.pos, "Syntax error: \"%.*s\"", (int)t.len, t.s);
   return NULL;
 }
 
 static jnode *expression(jparser *P, int rbp) {
   jnode *left;
-  if (++P->depth > MAX_PARSE_DEPTH) perr(P, "U1001", P->tok.pos, "Expression nested too deeply");
+  if (++P->depth > MAX_PARSE_DEPTH) jperr(P, "U1001", P->tok.pos, "Expression nested too deeply");
   left = nud(P);
   while (rbp < lbp(P)) left = led(P, left);
   P->depth--;
@@ -738,7 +429,7 @@ static jslot *seek_parent(jparser *P, jnode *node, jslot *slot) {
     break;
   }
   default:
-    perr(P, "S0217", node->pos, "The object representing the 'parent' cannot be derived from this expression");
+    jperr(P, "S0217", node->pos, "The object representing the 'parent' cannot be derived from this expression");
   }
   return slot;
 }
@@ -780,7 +471,7 @@ static jnode *process(jparser *P, jnode *x) {
   jnode *r = x;
   int i;
   if (!x) return NULL;
-  if (++P->depth > MAX_PARSE_DEPTH * 2) perr(P, "U1001", x->pos, "Expression nested too deeply");
+  if (++P->depth > MAX_PARSE_DEPTH * 2) jperr(P, "U1001", x->pos, "Expression nested too deeply");
   switch (x->type) {
   case R_DOT: {
     jnode *lstep = process(P, x->lhs), *rest;
@@ -808,9 +499,9 @@ static jnode *process(jparser *P, jnode *x) {
         if (s->type == N_NUMBER) {
           char num[64];
           jv_fmt_num(num, sizeof num, s->lit->u.n);
-          perr(P, "S0213", s->pos, "The literal value %s cannot be used as a step within a path expression", num);
+          jperr(P, "S0213", s->pos, "The literal value %s cannot be used as a step within a path expression", num);
         }
-        perr(P, "S0213", s->pos, "The literal value %s cannot be used as a step within a path expression",
+        jperr(P, "S0213", s->pos, "The literal value %s cannot be used as a step within a path expression",
              s->lit->t == JV_NULL ? "null" : s->lit->u.b ? "true" : "false");
       }
       if (s->type == N_STRING) {
@@ -831,7 +522,7 @@ static jnode *process(jparser *P, jnode *x) {
     r = process(P, x->lhs);
     in_path = r->type == N_PATH;
     step = in_path ? r->kids[r->nkids - 1] : r;
-    if (step->has_group) perr(P, "S0209", x->pos, "A predicate cannot follow a grouping expression in a step");
+    if (step->has_group) jperr(P, "S0209", x->pos, "A predicate cannot follow a grouping expression in a step");
     pred = process(P, x->rhs);
     if (pred->nseeking) {
       for (i = 0; i < pred->nseeking; i++) {
@@ -854,7 +545,7 @@ static jnode *process(jparser *P, jnode *x) {
   }
   case R_GROUP:
     r = process(P, x->lhs);
-    if (r->has_group) perr(P, "S0210", x->pos, "Each step can only have one grouping expression");
+    if (r->has_group) jperr(P, "S0210", x->pos, "Each step can only have one grouping expression");
     r->has_group = 1;
     r->group_pos = x->pos;
     r->ngpairs = x->npairs;
@@ -879,9 +570,9 @@ static jnode *process(jparser *P, jnode *x) {
     r = process(P, x->lhs);
     step = r->type == N_PATH ? r->kids[r->nkids - 1] : r;
     if (step->nstages || step->npreds)
-      perr(P, "S0215", x->pos, "A context variable binding must precede any predicates on a step");
+      jperr(P, "S0215", x->pos, "A context variable binding must precede any predicates on a step");
     if (step->type == N_SORT)
-      perr(P, "S0216", x->pos, "A context variable binding must precede the 'order-by' clause on a step");
+      jperr(P, "S0216", x->pos, "A context variable binding must precede the 'order-by' clause on a step");
     if (x->keep_array) step->keep_array = 1;
     step->focus = x->str;
     step->flen = x->slen;
@@ -1019,83 +710,14 @@ void jparse(sfn_jsonata *e, const char *src, size_t len) {
   P.A = &e->A;
   P.src = src;
   P.len = len;
-  lex(&P);
+  jlex(&P);
   ast = expression(&P, 0);
   if (P.tok.type != T_END)
-    perr(&P, "S0201", P.tok.pos, "Syntax error: \"%.*s\"", (int)P.tok.len, P.tok.s ? P.tok.s : "");
+    jperr(&P, "S0201", P.tok.pos, "Syntax error: \"%.*s\"", (int)P.tok.len, P.tok.s ? P.tok.s : "");
   P.depth = 0;
   ast = process(&P, ast);
   if (ast->type == N_PARENT || ast->nseeking)
-    perr(&P, "S0217", ast->pos, "The object representing the 'parent' cannot be derived from this expression");
+    jperr(&P, "S0217", ast->pos, "The object representing the 'parent' cannot be derived from this expression");
   e->root = ast;
 }
 
-/* ---- signatures ---- */
-
-void jsig_parse(jarena *A, const char *s, size_t len, jsig *out) {
-  size_t i = 1;
-  jsigp *prev = NULL;
-  memset(out, 0, sizeof *out);
-  if (len < 2 || s[0] != '<') ja_throw(A, "S0401", "Invalid function signature");
-  while (i < len && s[i] != '>' && s[i] != ':') {
-    char c = s[i];
-    jsigp *p;
-    if (strchr("bnslaofjx", c) || c == '(') {
-      if (out->n >= JSIG_MAX) ja_throw(A, "S0401", "Function signature too long");
-      p = &out->p[out->n++];
-      memset(p, 0, sizeof *p);
-      p->type = c;
-      switch (c) {
-      case 'b': case 'n': case 's': case 'l': case 'o':
-        p->set[0] = c;
-        p->set[1] = 'm';
-        break;
-      case 'a': strcpy(p->set, "asnblfom"); break;
-      case 'f': strcpy(p->set, "f"); break;
-      case 'j': strcpy(p->set, "asnblom"); break;
-      case 'x': strcpy(p->set, "asnblfom"); break;
-      case '(': {
-        size_t j = i + 1, k = 0;
-        while (j < len && s[j] != ')') {
-          if (s[j] == '<') ja_throw(A, "S0402", "Choice groups containing parameterized types are not supported");
-          if (k < 12) p->set[k++] = s[j];
-          j++;
-        }
-        p->set[k++] = 'm';
-        p->set[k] = '\0';
-        i = j;
-        break;
-      }
-      }
-      prev = p;
-      i++;
-      continue;
-    }
-    if (c == '-' && prev) {
-      prev->context = 1;
-      i++;
-      continue;
-    }
-    if ((c == '?' || c == '+') && prev) {
-      prev->mod = c;
-      i++;
-      continue;
-    }
-    if (c == '<' && prev) {
-      size_t j = i + 1, k = 0;
-      int depth = 1;
-      if (prev->type != 'a' && prev->type != 'f')
-        ja_throw(A, "S0401", "Type parameters can only be applied to functions and arrays");
-      while (j < len && depth > 0) {
-        if (s[j] == '<') depth++;
-        if (s[j] == '>') depth--;
-        if (depth > 0 && k < 15) prev->sub[k++] = s[j];
-        j++;
-      }
-      prev->sub[k] = '\0';
-      i = j;
-      continue;
-    }
-    ja_throw(A, "S0401", "Invalid function signature");
-  }
-}
