@@ -71,6 +71,39 @@ describe("JSONata states", function()
     assert.are.equal('{"e":"Boom","o":{"in":{"a":1},"err":{"Error":"Boom","Cause":"c"}}}', r.output)
   end)
 
+  it("gives a Catch's Output and Assign the full $states.context after a task failed", function()
+    local r = run([[{"StartAt":"T","States":{
+      "T":{"Type":"Task","QueryLanguage":"JSONata","Resource":"]] .. LAMBDA .. [[",
+        "Retry":[{"ErrorEquals":["Boom"],"MaxAttempts":1,"IntervalSeconds":1}],
+        "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"who":"{% $states.context.State.Name %}"},
+          "Output":{"name":"{% $states.context.State.Name %}","retries":"{% $states.context.State.RetryCount %}",
+            "exec":"{% $states.context.Execution.Name %}","sm":"{% $states.context.StateMachine.Name %}"},
+          "Next":"P"}],"End":true},
+      "P":{"Type":"Pass","Parameters":{"who.$":"$who","o.$":"$"},"End":true}}}]], '{}', {
+      name = "run-1",
+      mocks = { T = { { Throw = { Error = "Boom", Cause = "c" } }, { Throw = { Error = "Boom", Cause = "c" } } } } })
+    assert.are.equal("SUCCEEDED", r.status)
+    assert.are.equal('{"who":"T","o":{"name":"T","retries":1,"exec":"run-1","sm":"StateMachine"}}', r.output)
+  end)
+
+  it("gives a Catch's Output the context after a Map failed", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"X"}}},
+        "Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $states.context.State.Name %}","Next":"E"}],"End":true},
+      "E":{"Type":"Succeed"}}}]], '[1]')
+    assert.are.equal('"M"', r.output)
+  end)
+
+  it("gives a JSONPath Catch's Assign the context object after a task failed", function()
+    local r = run([[{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"]] .. LAMBDA .. [[",
+        "Catch":[{"ErrorEquals":["States.ALL"],"Assign":{"who.$":"$$.State.Name","ex.$":"$$.Execution.Name"},
+          "ResultPath":null,"Next":"P"}],"End":true},
+      "P":{"Type":"Pass","Parameters":{"who.$":"$who","ex.$":"$ex"},"End":true}}}]], '{}', {
+      name = "run-2", mocks = { T = { { Throw = { Error = "Boom", Cause = "c" } } } } })
+    assert.are.equal('{"who":"T","ex":"run-2"}', r.output)
+  end)
+
   it("fails an undefined expression result with States.QueryEvaluationError and EvaluationFailed", function()
     local r = run([[{"QueryLanguage":"JSONata","StartAt":"A","States":{
       "A":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}]])

@@ -128,11 +128,15 @@ frame *sfn_exec_frame_new(sfn_exec *e, const sfn_machine *m, sfn_value *input, f
   return f;
 }
 
-void sfn_exec_clear_wait(frame *f) {
+void sfn_exec_clear_task(frame *f) {
   sfn_decref(f->eff);
   f->eff = NULL;
   sfn_decref(f->token);
   f->token = NULL;
+}
+
+void sfn_exec_clear_wait(frame *f) {
+  sfn_exec_clear_task(f);
   sfn_decref(f->context);
   f->context = NULL;
 }

@@ -247,6 +247,10 @@ void sfn_exec_schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value
                             int64_t heartbeat_s);
 void sfn_exec_task_timed_out(sfn_exec *e, frame *f);
 /* ---- also shared (sfn_exec.c) ---- */
+/* Drop what a waiting state holds: its effective input and token (clear_task),
+ * and its context object too (clear_wait: the state is left).  A failed task
+ * keeps its context object: a Catch's Output/Assign still reads it. */
+void sfn_exec_clear_task(frame *f);
 void sfn_exec_clear_wait(frame *f);
 /* Is v's JSON text over the execution's payload limit? */
 int sfn_exec_over_limit(const sfn_exec *e, const sfn_value *v);

@@ -60,7 +60,7 @@ void sfn_exec_task_timed_out(sfn_exec *e, frame *f) {
   f->last_event = sfn_exec_record(e, sfn_exec_task_event(s, EV_TASK_TIMED_OUT, EV_LAMBDA_TIMED_OUT, EV_ACTIVITY_TIMED_OUT),
                          f->last_event, s, NULL, ev, NULL);
   sfn_sched_slot_release(e, f);
-  sfn_exec_clear_wait(f);
+  sfn_exec_clear_task(f);
   f->task_deadline = f->hb_deadline = -1;
   f->phase = PH_ENTER; /* until raise_error decides */
   sfn_exec_raise(e, f, ev, NULL);
@@ -131,7 +131,7 @@ static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
     if (!ev || !cv) e->oom = 1;
     f->last_event = sfn_exec_record(e, sfn_exec_task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
-    sfn_exec_clear_wait(f);
+    sfn_exec_clear_task(f);
     f->phase = PH_ENTER;
     sfn_exec_raise(e, f, ev, cv);
   } else {
@@ -158,7 +158,7 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
   else
     f->last_event = sfn_exec_record(e, sfn_exec_task_event(s, EV_TASK_FAILED, EV_LAMBDA_FAILED, EV_ACTIVITY_FAILED),
                            f->last_event, s, NULL, ev, cv);
-  sfn_exec_clear_wait(f);
+  sfn_exec_clear_task(f);
   f->phase = PH_ENTER;
   sfn_exec_raise(e, f, ev, cv);
   sfn_exec_step(e, f);
