@@ -247,3 +247,54 @@ describe("machine:run history", function()
     assert.are.equal("SUCCEEDED", r.status)
   end)
 end)
+
+describe("machine:run context option", function()
+  local CTX = '{"Execution":{"Id":"exec-id","Name":"given"},"State":{"Name":"S","RetryCount":7},' ..
+    '"StateMachine":{"Id":"sm-id","Name":"m"}}'
+
+  it("replaces the engine's Execution, State and StateMachine nodes with the host's", function()
+    local r = run({ A = { Type = "Pass", Parameters = { ["c.$"] = "$$" }, End = true } }, "{}", { context = CTX })
+    assert.are.same({ c = json.decode(CTX) }, json.decode(r.output))
+  end)
+
+  it("keeps the engine's nodes the host leaves out and drops the ones it gives as null", function()
+    local r = run({ A = { Type = "Pass", Parameters = { ["c.$"] = "$$" }, End = true } }, "{}",
+      { name = "mine", context = { Execution = json.null, StateMachine = { Name = "m" } } })
+    local c = json.decode(r.output).c
+    assert.is_nil(c.Execution)
+    assert.are.equal("m", c.StateMachine.Name)
+    assert.is_nil(c.StateMachine.Id)
+    assert.are.equal("A", c.State.Name)
+  end)
+
+  it("is what JSONata states see as $states.context, with Map.Item still the engine's", function()
+    local r = run({ M = { Type = "Map", QueryLanguage = "JSONata", Items = "{% [5] %}",
+      ItemSelector = { i = "{% $states.context.Map.Item.Index %}", sm = "{% $states.context.StateMachine.Id %}",
+        st = "{% $states.context.State.Name %}" },
+      ItemProcessor = { StartAt = "P", States = { P = { Type = "Pass", End = true } } }, End = true } }, "{}",
+      { context = CTX })
+    assert.are.equal('[{"i":0,"sm":"sm-id","st":"S"}]', r.output)
+  end)
+
+  it("replaces the Task node (a callback task's token) when given", function()
+    local m = assert(sfn.machine(def({ T = { Type = "Task", Resource = "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+      Parameters = { ["t.$"] = "$$.Task.Token" }, End = true } })))
+    local seen
+    local r = assert(m:run("{}", { context = { Task = { Token = "given-token" } },
+      handlers = { ["arn:aws:states:::sqs:sendMessage.waitForTaskToken"] = function(input) seen = input.t; return {} end } }))
+    assert.are.equal("given-token", seen)
+    assert.are.equal("RUNNING", r.status)
+  end)
+
+  it("rejects a context that is not an object of context nodes", function()
+    local m = assert(sfn.machine(def({ A = { Type = "Pass", End = true } })))
+    local _, err = m:run("{}", { context = '{"Pokedex":{}}' })
+    assert.are.same({ "InvalidContext", "the context has no node 'Pokedex'" }, { err.code, err.message })
+    _, err = m:run("{}", { context = '{"State":1}' })
+    assert.are.same({ "InvalidContext", "the context's 'State' must be an object or null" }, { err.code, err.message })
+    _, err = m:run("{}", { context = "[1]" })
+    assert.are.same({ "InvalidContext", "the context must be an object" }, { err.code, err.message })
+    assert.has_error(function() m:run("{}", { context = 1 }) end,
+      "bad argument #2 to 'start' (context must be a table or JSON text)")
+  end)
+end)

@@ -132,7 +132,8 @@ static lexec *check_exec(lua_State *L) {
 static int64_t check_ms(lua_State *L, int idx) { return (int64_t)luaL_checknumber(L, idx); }
 
 /* core.exec_new(machine, input, cfg) -> exec | nil, err
- * cfg: name, state_machine_name, account, region, role_arn, express, start_ms, history, seed */
+ * cfg: name, state_machine_name, account, region, role_arn, express, start_ms, history, seed,
+ * payload_limit, context (JSON text or a Lua table: the host's context nodes, see sfn_exec_config) */
 static int l_exec_new(lua_State *L) {
   lmachine *lm = luaL_checkudata(L, 1, MACHINE_MT);
   sfn_error err = {{0}, NULL, 0, 0};
@@ -164,6 +165,12 @@ static int l_exec_new(lua_State *L) {
   if (!input) return lsfn_fail(L, &err);
   if (lua_type(L, 2) == LUA_TSTRING) cfg.input_text = lua_tolstring(L, 2, &cfg.input_len);
   lsfn_push_holder(L, input);
+  lua_getfield(L, 3, "context");
+  if (!lua_isnil(L, -1)) {
+    cfg.context = arg_value(L, lua_gettop(L), "InvalidContext", &err);
+    if (!cfg.context) return lsfn_fail(L, &err);
+    lsfn_push_holder(L, cfg.context);
+  }
   le = lua_newuserdata(L, sizeof *le);
   le->e = NULL;
   le->machine_ref = LUA_NOREF;

@@ -445,23 +445,32 @@ sfn_value *sfn_exec_eval_assign(sfn_exec *e, frame *f, const sfn_template *tpl, 
 
 /* ---- context object ---- */
 
+/* The context object of f's current state: the engine's nodes, or the
+ * host's where it gave them (sfn_exec_config.context). */
 static sfn_value *build_context(sfn_exec *e, frame *f) {
   const sfn_state *s = &f->m->states[f->state];
-  sfn_value *ctx = sfn_object_new(4), *st = sfn_object_new(3);
-  if (!ctx || !st) goto oom;
-  if (sfn_object_sets(ctx, "Execution", sfn_incref(e->ctx_execution)) != SFN_OK ||
-      sfn_object_sets(ctx, "StateMachine", sfn_incref(e->ctx_state_machine)) != SFN_OK)
+  sfn_value *ctx = sfn_object_new(4), *st = NULL;
+  if (!ctx) goto oom;
+  if ((e->ctx_execution && sfn_object_sets(ctx, "Execution", sfn_incref(e->ctx_execution)) != SFN_OK) ||
+      (e->ctx_state_machine && sfn_object_sets(ctx, "StateMachine", sfn_incref(e->ctx_state_machine)) != SFN_OK))
     goto oom;
-  if (sfn_object_sets(st, "Name", sfn_incref(s->name)) != SFN_OK ||
-      sfn_object_sets(st, "EnteredTime", time_string(f->entered_ms)) != SFN_OK)
-    goto oom;
-  if (s->nretry && sfn_object_sets(st, "RetryCount", sfn_int(f->retry_count)) != SFN_OK) goto oom;
-  if (sfn_object_sets(ctx, "State", st) != SFN_OK) {
+  if (e->host_state) {
+    if (e->ctx_state && sfn_object_sets(ctx, "State", sfn_incref(e->ctx_state)) != SFN_OK) goto oom;
+  } else {
+    st = sfn_object_new(3);
+    if (!st || sfn_object_sets(st, "Name", sfn_incref(s->name)) != SFN_OK ||
+        sfn_object_sets(st, "EnteredTime", time_string(f->entered_ms)) != SFN_OK)
+      goto oom;
+    if (s->nretry && sfn_object_sets(st, "RetryCount", sfn_int(f->retry_count)) != SFN_OK) goto oom;
+    if (sfn_object_sets(ctx, "State", st) != SFN_OK) {
+      st = NULL;
+      goto oom;
+    }
     st = NULL;
-    goto oom;
   }
-  st = NULL;
-  if (f->token) {
+  if (e->host_task) {
+    if (e->ctx_task && sfn_object_sets(ctx, "Task", sfn_incref(e->ctx_task)) != SFN_OK) goto oom;
+  } else if (f->token) {
     sfn_value *task = sfn_object_new(1);
     if (!task || sfn_object_sets(task, "Token", sfn_incref(f->token)) != SFN_OK) {
       sfn_decref(task);
@@ -1024,6 +1033,43 @@ static sfn_value *arn(const sfn_exec_config *cfg, const char *kind, const char *
   return fmt_string("arn:%s:states:%s:%s:%s:%s", part, region, account, kind, a);
 }
 
+/* Take the host's context nodes (sfn_exec_config.context) in place of the engine's. */
+static int use_host_context(sfn_exec *e, const sfn_value *ctx, sfn_error *err) {
+  static const char *const nodes[] = {"Execution", "State", "StateMachine", "Task"};
+  size_t i, k;
+  if (sfn_type_of(ctx) != SFN_OBJECT)
+    return sfn_error_set(err, "InvalidContext", "the context must be an object");
+  for (i = 0; i < sfn_object_len(ctx); i++) {
+    const char *key = sfn_str(sfn_object_key(ctx, i));
+    sfn_value *v = sfn_object_val(ctx, i), *node = sfn_type_of(v) == SFN_NULL ? NULL : v;
+    for (k = 0; k < 4 && strcmp(key, nodes[k]) != 0; k++) continue;
+    if (k == 4) return sfn_error_set(err, "InvalidContext", "the context has no node '%s'", key);
+    if (node && sfn_type_of(node) != SFN_OBJECT)
+      return sfn_error_set(err, "InvalidContext", "the context's '%s' must be an object or null", key);
+    switch (k) {
+      case 0:
+        sfn_decref(e->ctx_execution);
+        e->ctx_execution = sfn_incref(node);
+        break;
+      case 1:
+        sfn_decref(e->ctx_state);
+        e->ctx_state = sfn_incref(node);
+        e->host_state = 1;
+        break;
+      case 2:
+        sfn_decref(e->ctx_state_machine);
+        e->ctx_state_machine = sfn_incref(node);
+        break;
+      default:
+        sfn_decref(e->ctx_task);
+        e->ctx_task = sfn_incref(node);
+        e->host_task = 1;
+        break;
+    }
+  }
+  return SFN_OK;
+}
+
 sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_config *cfg,
                        sfn_error *err) {
   sfn_exec *e = sfn_malloc(sizeof *e);
@@ -1081,6 +1127,10 @@ sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_co
   e->ctx_execution = ce;
   e->ctx_state_machine = cs;
   ce = cs = NULL;
+  if (cfg->context && use_host_context(e, cfg->context, err) != SFN_OK) {
+    sfn_exec_free(e);
+    return NULL;
+  }
   sfn_exec_record(e, EV_EXECUTION_STARTED, 0, NULL, input, NULL, NULL);
   e->root = sfn_exec_frame_new(e, m, input, NULL, 0);
   if (!e->root) goto oom;
@@ -1124,6 +1174,8 @@ void sfn_exec_free(sfn_exec *e) {
   sfn_decref(e->region);
   sfn_decref(e->ctx_execution);
   sfn_decref(e->ctx_state_machine);
+  sfn_decref(e->ctx_state);
+  sfn_decref(e->ctx_task);
   sfn_free(e);
 }
 

@@ -38,6 +38,11 @@ typedef struct sfn_exec_config {
   uint64_t (*random)(void *ud);   /* random source (task tokens, UUID, MathRandom) */
   void *random_ud;
   uint64_t seed;                  /* seed for the built-in generator when random is NULL */
+  /* The host's nodes of the context object (an object, borrowed, or NULL):
+   * Execution, State, StateMachine, Task.  A node given replaces the
+   * engine's own in every state's context object (`$$`, $states.context);
+   * a node given as null leaves it out.  Map stays the engine's. */
+  sfn_value *context;
 } sfn_exec_config;
 
 /* A task the host must run. */
@@ -52,7 +57,8 @@ typedef struct sfn_task_request {
 typedef struct sfn_exec sfn_exec;
 
 /* Start an execution (records ExecutionStarted).  input is borrowed.
- * NULL with err on OOM or input over the size limit. */
+ * NULL with err on OOM, input over the size limit, or a context that is not
+ * an object of those nodes (objects or null): code "InvalidContext". */
 sfn_exec *sfn_exec_new(const sfn_machine *m, sfn_value *input, const sfn_exec_config *cfg,
                        sfn_error *err);
 void sfn_exec_free(sfn_exec *e);

@@ -151,7 +151,9 @@ struct sfn_exec {
   sfn_value *input, *output, *error, *cause;
   sfn_value *input_text; /* the input's original text, or NULL */
   sfn_value *exec_arn, *sm_arn, *name, *sm_name, *role_arn, *region;
-  sfn_value *ctx_execution, *ctx_state_machine;
+  sfn_value *ctx_execution, *ctx_state_machine; /* context nodes (NULL: left out) */
+  sfn_value *ctx_state, *ctx_task; /* the host's State and Task nodes (NULL: the engine's) */
+  int host_state, host_task;       /* the host gave State / Task (maybe null) */
   sfn_eval_env env;
   frame *root;
   /* scheduling */

@@ -161,6 +161,9 @@ function Machine:start(input, opts)
   if opts.mocks ~= nil and type(opts.mocks) ~= "table" then
     error("bad argument #2 to 'start' (mocks must be a table)", 2)
   end
+  if opts.context ~= nil and type(opts.context) ~= "table" and type(opts.context) ~= "string" then
+    error("bad argument #2 to 'start' (context must be a table or JSON text)", 2)
+  end
   if input == nil then input = "{}" end
   exec_counter = exec_counter + 1
   local start_ms = opts.start_time and floor(opts.start_time * 1000 + 0.5) or now_ms()
@@ -175,6 +178,7 @@ function Machine:start(input, opts)
     history = history,
     seed = opts.seed or (start_ms + exec_counter),
     payload_limit = opts.payload_limit,
+    context = opts.context,
   })
   if not exec then
     if err.code == "JSONError" then err.code = "InvalidExecutionInput" end
@@ -326,7 +330,12 @@ end
 -- machine:run(input, opts) -> result | nil, err
 -- Drives the execution until it ends (or only waits on callback tokens: then
 -- status is RUNNING).  result: DescribeExecution's fields plus `history`.
--- opts: name, handlers, mocks, clock ("virtual"|"real"), start_time, history, seed
+-- opts: name, handlers, mocks, clock ("virtual"|"real"), start_time, history, seed,
+-- context: the host's nodes of the context object (a table or JSON text with
+-- any of Execution, State, StateMachine, Task): a node given replaces the
+-- engine's in every state's `$$` / $states.context, a node given as null
+-- (json.null) is left out; Map.Item stays the engine's.  A context that is
+-- not such an object fails with code "InvalidContext".
 -- machine:variable_references() -> { StateName = {"x", "y"} }: the workflow
 -- variables each state reads, sorted (DescribeStateMachine's variableReferences).
 function Machine:variable_references()

@@ -22,8 +22,10 @@
 -- gets errorDetails (retryIndex, retryBackoffIntervalSeconds, catchIndex).
 -- stateConfiguration.mapIterationFailureCount fails a mocked Map with
 -- States.ExceedToleratedFailureThreshold when it exceeds the state's
--- tolerated failures.  A `context` object is checked (fields AWS allows) and
--- seen by the state's JSONPath templates and by inspectionData.
+-- tolerated failures.  The state's context object (`$$`, $states.context) is
+-- the request's `context` (checked for the fields AWS allows) or the one
+-- AWS's TestState shows, given to the engine as its `context` option; the
+-- same object feeds inspectionData.
 -- inspectionData (DEBUG and TRACE) is rebuilt by
 -- sfn.service.test_state_inspect.  Status: SUCCEEDED, FAILED, CAUGHT_ERROR
 -- or RETRIABLE.
@@ -167,6 +169,20 @@ end
 
 local VARS_STATE = "TestStateVariables"
 
+-- States whose context object has State.RetryCount on AWS's TestState.
+local RETRYING_TYPES = { Task = true, Map = true, Parallel = true }
+
+-- The context nodes the engine gives the state (its `context` option, JSON
+-- text): the request's context as it is (a node it leaves out is absent,
+-- except Task: a callback task keeps the engine's token), or TestState's
+-- own (ictx).
+local function engine_context(given, ictx)
+  if not given then return ictx end
+  local c = json.decode(given)
+  return json.encode{ Execution = c.Execution or null, State = c.State or null,
+    StateMachine = c.StateMachine or null, Task = c.Task }
+end
+
 -- The engine run of `state` in its small machine: run | nil, err (an error
 -- response).  The state runs under the name "StateName" (what AWS shows as
 -- $$.State.Name, also for a `stateName` of a whole definition) unless a
@@ -203,7 +219,8 @@ local function run_state(state, o)
   end
   local mocks
   if o.mocked then mocks = { [run_name] = { o.mocked } } end
-  local run, rerr = m:run(o.input, { name = "TestState", mocks = mocks, handlers = svc.handlers, history = true })
+  local run, rerr = m:run(o.input, { name = "TestState", mocks = mocks, handlers = svc.handlers, history = true,
+    context = o.ctx })
   if not run then return nil, errors.new(rerr.code, rerr.message) end
   return run
 end
@@ -219,16 +236,13 @@ local function variable_eval(o)
       [VARS_STATE] = { Type = "Pass", QueryLanguage = "JSONPath", Assign = o.variables, Next = "E" }, E = fields } }
     local m = machine_mod.new(def, { type = "EXPRESS", account = o.svc.account, region = o.svc.region,
       partition = o.svc.partition })
-    local run = m and m:run(doc, { name = "TestStateValue", history = false })
+    local run = m and m:run(doc, { name = "TestStateValue", history = false, context = o.ctx })
     if run and run.status == "SUCCEEDED" then return run.output end
     return nil
   end
   return {
     path = function(p, doc) return value({ InputPath = p }, doc) end,
-    template = function(t, doc, ctx)
-      if o.req.context ~= nil and o.req.context ~= null then t = inspect.bind_context(t, ctx) end
-      return value({ Parameters = t }, doc)
-    end,
+    template = function(t, doc) return value({ Parameters = t }, doc) end,
   }
 end
 
@@ -340,7 +354,8 @@ function ops.test_state(svc, req)
   end
   local level = present(req.inspectionLevel) and req.inspectionLevel or "INFO"
   local ictx = ctx or inspect.default_context{ account = svc.account, region = svc.region, partition = svc.partition,
-    role_arn = present(req.roleArn) and req.roleArn or nil, state = "StateName", input = input }
+    role_arn = present(req.roleArn) and req.roleArn or nil, state = "StateName", input = input,
+    retry_count = RETRYING_TYPES[T] and retry_count or nil }
   local variables
   if present(req.variables) then
     local v = json.decode(req.variables)
@@ -348,19 +363,13 @@ function ops.test_state(svc, req)
     if next(v) ~= nil then variables = v end
   end
   local o = { name = name, mocked = mocked, svc = svc, req = req, whole = whole, def = def, input = input,
-              variables = variables }
+              variables = variables, ctx = engine_context(ctx, ictx) }
   local eval = variables and variable_eval(o) or nil
   local map = T == "Map" and inspect.map_settings(state, input, ictx, jsonata, eval) or nil
 
   -- the state as it runs: without Retry and Catch (decided here), a mocked
-  -- Map or Parallel as a Task, the given context bound into its templates
+  -- Map or Parallel as a Task
   local base = state
-  if ctx and not jsonata then
-    base = copy(state)
-    for _, k in ipairs{ "Parameters", "ResultSelector", "ItemSelector" } do
-      if type(base[k]) == "table" then base[k] = inspect.bind_context(base[k], ctx) end
-    end
-  end
   if mocked and (T == "Parallel" or T == "Map") then base = as_task(base) end
 
   local res, err_name, err_cause, run, arguments = {}, nil, nil, nil, nil

@@ -51,15 +51,18 @@ local function iso_now()
   return os.date("!%Y-%m-%dT%H:%M:%S", s) .. string.format(".%03dZ", ms - s * 1000)
 end
 
--- The context object the state sees when the request gives none.
--- o: account, region, partition, role_arn, state (name), input (JSON text).
+-- The context object the state sees when the request gives none, as AWS's
+-- TestState shows it: no Execution.RedriveCount, Execution.RoleArn null
+-- without a roleArn, State.RetryCount only for states that can retry.
+-- o: account, region, partition, role_arn, state (name), input (JSON
+-- text), retry_count (nil: no RetryCount).
 function _M.default_context(o)
   local base = "arn:" .. o.partition .. ":states:" .. o.region .. ":" .. o.account
   local now = iso_now()
   return json.encode{
     Execution = { Id = base .. ":express:TestStateMachine:TestState", Input = json.decode(o.input),
-      Name = "TestState", RoleArn = o.role_arn, StartTime = now },
-    State = { EnteredTime = now, Name = o.state, RetryCount = 0 },
+      Name = "TestState", RoleArn = o.role_arn or null, StartTime = now },
+    State = { EnteredTime = now, Name = o.state, RetryCount = o.retry_count },
     StateMachine = { Id = base .. ":stateMachine:TestStateMachine", Name = "TestStateMachine" },
   }
 end
@@ -174,26 +177,6 @@ function _M.build(state, o)
     d.afterResultPath = rs and result_path(state.ResultPath, input, rs)
   end
   return d
-end
-
--- A JSONPath template with every `"key.$": "$$..."` replaced by the value
--- the path selects in ctx (JSON text), so a run sees the given context.
-function _M.bind_context(t, ctx)
-  if type(t) ~= "table" then return t end
-  local out = getmetatable(t) == json.array_mt and json.array{} or {}
-  for k, v in pairs(t) do
-    if type(k) == "string" and k:sub(-2) == ".$" and type(v) == "string" and v:sub(1, 2) == "$$" then
-      local ok, sel = pcall(core.path_eval, v, "{}", ctx)
-      if ok and sel ~= nil then
-        out[k:sub(1, -3)] = json.decode(sel)
-      else
-        out[k] = v
-      end
-    else
-      out[k] = _M.bind_context(v, ctx)
-    end
-  end
-  return out
 end
 
 return _M
