@@ -212,7 +212,7 @@ static int l_exec_wake_time(lua_State *L) {
   return 1;
 }
 
-/* exec:take_task() -> {id=, state=, resource=, input=, token=, attempt=} | nil */
+/* exec:take_task() -> {id=, state=, resource=, input=, token=, attempt=, callback=, activity=} | nil */
 static int l_exec_take_task(lua_State *L) {
   lexec *le = check_exec(L);
   sfn_task_request t;
@@ -234,6 +234,19 @@ static int l_exec_take_task(lua_State *L) {
   lua_setfield(L, -2, "attempt");
   lua_pushboolean(L, t.state->wait_for_token);
   lua_setfield(L, -2, "callback");
+  lua_pushboolean(L, t.state->task_kind == SFN_TASK_ACTIVITY);
+  lua_setfield(L, -2, "activity");
+  return 1;
+}
+
+/* exec:task_started(id, worker_name|nil, now_ms) -> true | false (no such
+ * activity task waiting for a worker): the task was handed to a worker. */
+static int l_exec_task_started(lua_State *L) {
+  lexec *le = check_exec(L);
+  int rc = sfn_exec_task_started(le->e, (uint64_t)luaL_checknumber(L, 2), luaL_optstring(L, 3, NULL),
+                                 check_ms(L, 4));
+  if (rc == SFN_ERR) return luaL_error(L, "sfn: out of memory");
+  lua_pushboolean(L, rc == SFN_OK);
   return 1;
 }
 
@@ -392,6 +405,7 @@ void lsfn_open_machine(lua_State *L) {
                                     {"send_failure", l_exec_send_failure},
                                     {"send_heartbeat", l_exec_send_heartbeat},
                                     {"task_alive", l_exec_task_alive},
+                                    {"task_started", l_exec_task_started},
                                     {"stop", l_exec_stop},
                                     {"describe", l_exec_describe},
                                     {"output_json", l_exec_output_json},

@@ -85,6 +85,15 @@ int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char
  * for its token.  SFN_NOTFOUND for an unknown id. */
 int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now);
 
+/* An activity task was handed to a worker (GetActivityTask): records
+ * ActivityStarted, with workerName when worker_name is not NULL.  An
+ * activity task's ActivityScheduled is recorded when the state schedules
+ * it, its ActivityStarted only here (or, when the host never calls this,
+ * just before its result).  TimeoutSeconds and HeartbeatSeconds count from
+ * scheduling.  SFN_NOTFOUND for an unknown id, a task that is not an
+ * activity's, one already started, or one that timed out by `now`. */
+int sfn_exec_task_started(sfn_exec *e, uint64_t id, const char *worker_name, int64_t now);
+
 /* Answer a callback or activity task by its token (SendTaskSuccess/Failure/Heartbeat).
  * SFN_NOTFOUND when no running task waits on that token (unknown, already
  * answered or timed out).  Heartbeats restart HeartbeatSeconds. */

@@ -115,6 +115,7 @@ struct frame {
   int attempt;
   int64_t task_deadline;   /* TimeoutSeconds of the running task, or -1 */
   int64_t hb_deadline;     /* next heartbeat due, or -1 */
+  int task_started;        /* the task's *Started event is recorded (activities: at hand-over) */
   int retry_count;         /* $$.State.RetryCount */
   int64_t *retry_attempts; /* per retrier of the current state */
   size_t nretry_attempts;

@@ -1,7 +1,8 @@
 /*
  * sfn_exec_task.c: Task states and the host's side of them: scheduling a
- * task (its id, token and timeouts; its Scheduled and Started events), the
- * host taking it, its result, failure, timeout or submission (callbacks),
+ * task (its id, token and timeouts; its Scheduled and Started events, an
+ * activity's Started at hand-over to a worker), the host taking it, its
+ * result, failure, timeout or submission (callbacks),
  * and answers by token (SendTaskSuccess/Failure/Heartbeat).  A task token
  * ends with the task id, so an answer finds its task without a search.
  */
@@ -47,8 +48,19 @@ void sfn_exec_schedule_task(sfn_exec *e, frame *f, const sfn_state *s, sfn_value
     ev->timeout_s = timeout_s > 0 ? timeout_s : 0;
     ev->heartbeat_s = heartbeat_s > 0 ? heartbeat_s : 0;
   }
-  f->last_event = sfn_exec_record(e, started, f->last_event, s, NULL, NULL, NULL);
+  /* an activity task starts when a worker gets it (sfn_exec_task_started) */
+  f->task_started = s->task_kind != SFN_TASK_ACTIVITY;
+  if (f->task_started) f->last_event = sfn_exec_record(e, started, f->last_event, s, NULL, NULL, NULL);
   f->phase = PH_TASK_QUEUED;
+}
+
+/* Record an activity task's ActivityStarted (worker may be NULL). */
+static void record_started(sfn_exec *e, frame *f, const char *worker) {
+  sfn_value *w = worker ? sfn_cstring(worker) : NULL;
+  if (worker && !w) e->oom = 1;
+  f->last_event = sfn_exec_record(e, EV_ACTIVITY_STARTED, f->last_event, &f->m->states[f->state], w, NULL, NULL);
+  sfn_decref(w);
+  f->task_started = 1;
 }
 
 /* A task's TimeoutSeconds or HeartbeatSeconds ran out: States.Timeout (as
@@ -117,6 +129,7 @@ static int advance_to(sfn_exec *e, int64_t now) {
 static int complete_task(sfn_exec *e, frame *f, sfn_value *output) {
   const sfn_state *s = &f->m->states[f->state];
   ev_type t = sfn_exec_task_event(s, EV_TASK_SUCCEEDED, EV_LAMBDA_SUCCEEDED, EV_ACTIVITY_SUCCEEDED);
+  if (!f->task_started) record_started(e, f, NULL); /* the host never reported the hand-over */
   sfn_sched_queue_remove(e, f);
   sfn_sched_slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
@@ -148,6 +161,7 @@ static int fail_task(sfn_exec *e, frame *f, const char *error, const char *cause
   const sfn_state *s = &f->m->states[f->state];
   sfn_value *ev = error ? sfn_cstring(error) : NULL, *cv = cause ? sfn_cstring(cause) : NULL;
   int timed_out = error && (strcmp(error, "States.Timeout") == 0 || strcmp(error, "States.HeartbeatTimeout") == 0);
+  if (!f->task_started) record_started(e, f, NULL); /* the host never reported the hand-over */
   sfn_sched_queue_remove(e, f);
   sfn_sched_slot_release(e, f);
   f->task_deadline = f->hb_deadline = -1;
@@ -181,6 +195,14 @@ int sfn_exec_task_failed(sfn_exec *e, uint64_t id, const char *error, const char
 }
 
 int sfn_exec_task_alive(sfn_exec *e, uint64_t id) { return task_frame(e, id) != NULL; }
+
+int sfn_exec_task_started(sfn_exec *e, uint64_t id, const char *worker_name, int64_t now) {
+  frame *f = task_frame(e, id);
+  if (!f || f->task_started || f->m->states[f->state].task_kind != SFN_TASK_ACTIVITY) return SFN_NOTFOUND;
+  if (advance_to(e, now) || task_frame(e, id) != f) return SFN_NOTFOUND;
+  record_started(e, f, worker_name);
+  return e->oom ? SFN_ERR : SFN_OK;
+}
 
 int sfn_exec_task_submitted(sfn_exec *e, uint64_t id, sfn_value *output, int64_t now) {
   frame *f = task_frame(e, id);

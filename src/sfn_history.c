@@ -202,7 +202,7 @@ sfn_value *sfn_exec_event(const sfn_exec *e, size_t i) {
       break;
     case EV_ACTIVITY_STARTED:
       dkey = "activityStartedEventDetails";
-      rc |= sfn_object_sets(d, "workerName", sfn_cstring("sfn"));
+      if (v->payload) rc |= sfn_object_sets(d, "workerName", sfn_incref(v->payload));
       break;
     case EV_LAMBDA_SUCCEEDED:
     case EV_ACTIVITY_SUCCEEDED:

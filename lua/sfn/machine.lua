@@ -89,6 +89,8 @@ local SLEEP = {}
 -- handler that called ctx.sleep: resume co later) | nil, err (a misuse that
 -- stops the run).
 local function run_task(ex, task, opts, counts)
+  -- an activity task goes to its mock or handler as to a worker: ActivityStarted
+  if task.activity then ex._exec:task_started(task.id, nil, ex.now) end
   local mocks = opts.mocks and opts.mocks[task.state]
   if mocks then
     local n = (counts[task.state] or 0) + 1

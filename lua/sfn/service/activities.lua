@@ -1,6 +1,7 @@
 -- sfn.service.activities: CreateActivity, DescribeActivity, DeleteActivity,
 -- ListActivities, GetActivityTask (a long poll: up to poll_seconds, 60 by
--- default, then an empty answer), and the task-token operations
+-- default, then an empty answer; handing a task over records ActivityStarted
+-- with the poller's workerName), and the task-token operations
 -- SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat for activity tasks
 -- and `.waitForTaskToken` callbacks.
 --
@@ -95,13 +96,19 @@ local function alive(entry)
   return true
 end
 
-local function task_of(entry, token)
+-- Hand a task to a worker: the engine records ActivityStarted (with the
+-- worker's name) at `now`.  nil when the task is no longer waiting.
+local function task_of(entry, token, worker, now)
+  local exec = entry.rec.exec
+  if exec.task_started and not exec:task_started(entry.id, worker, now) then return nil end
   entry.started = true
   return { taskToken = token, input = json.encode(entry.input) }
 end
 
 -- The first live queued task of an activity (removed from the queue), or nil.
-local function pop(svc, arn)
+local function pop(svc, arn, worker)
+  local now = svc:now()
+  runner.catch_up(svc, now) -- timeouts due by now fire before the hand-over
   local q = svc.activity_queues[arn]
   if not q then return nil end
   while q.head <= q.tail do
@@ -109,7 +116,8 @@ local function pop(svc, arn)
     q[q.head] = nil
     q.head = q.head + 1
     local entry = svc.tokens[token]
-    if entry and alive(entry) then return task_of(entry, token) end
+    local t = entry and alive(entry) and task_of(entry, token, worker, now)
+    if t then return t end
   end
   svc.activity_queues[arn] = nil
   return nil
@@ -121,7 +129,14 @@ function _M.queue(svc, arn, token)
   while pollers and #pollers > 0 do
     local p = table.remove(pollers, 1)
     if not p.result and not p.gone then
-      p.result = task_of(svc.tokens[token], token)
+      local entry = svc.tokens[token]
+      -- at the execution's own time: the engine is between two of its steps
+      local t = task_of(entry, token, p.worker, entry.rec.t or svc:now())
+      if not t then -- no longer waiting: nothing to hand over or queue
+        table.insert(pollers, 1, p)
+        return
+      end
+      p.result = t
       scheduler.wake(p.task)
       return
     end
@@ -138,7 +153,8 @@ end
 function ops.get_activity_task(svc, req)
   local act, err = find_activity(svc, req.activityArn)
   if not act then return nil, err end
-  local t = pop(svc, act.arn)
+  local worker = present(req.workerName) and req.workerName or nil
+  local t = pop(svc, act.arn, worker)
   if t then return t end
   local me = scheduler.current()
   if not me then
@@ -151,7 +167,7 @@ function ops.get_activity_task(svc, req)
     if not ok then error(rerr, 0) end
     return res[1], res[2]
   end
-  local p = { task = me }
+  local p = { task = me, worker = worker }
   local list = svc.pollers[act.arn] or {}
   svc.pollers[act.arn] = list
   list[#list + 1] = p
