@@ -123,6 +123,7 @@ int sfn_buf_reserve(sfn_buf *b, size_t extra) {
 }
 
 void sfn_buf_add(sfn_buf *b, const char *s, size_t n) {
+  if (n == 0) return; /* s may be NULL then (an empty literal) */
   if (sfn_buf_reserve(b, n + 1) != SFN_OK) return;
   memcpy(b->data + b->len, s, n);
   b->len += n;

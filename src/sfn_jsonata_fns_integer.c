@@ -265,11 +265,15 @@ int sfn_jnf_fmtint(sfn_jn_call *c, sfn_buf *b, double value, const sfn_jnf_intfm
       sfn_jnf_js_number(&num, value);
       for (k = (int)num.len; k < f->mandatory; k++) sfn_jnf_u32_addc(&u, '0');
       for (i = 0; i < num.len; i++) sfn_jnf_u32_addc(&u, (unsigned char)num.data[i]);
+      if (num.oom) u.oom = 1;
       sfn_buf_free(&num);
       if (f->zero != 0x30)
         for (i = 0; i < u.n; i++)
           if (u.p[i] >= '0' && u.p[i] <= '9') u.p[i] = u.p[i] - '0' + f->zero;
-      if (f->regular) {
+      if (u.oom || u.n == 0) {
+        /* out of memory (or nothing to group): no grouping pass over a
+         * length that is not there */
+      } else if (f->regular) {
         size_t groups = (u.n - 1) / (size_t)f->regular, g;
         uint32_t sep = f->seps[0].ch;
         for (g = groups; g > 0; g--) sfn_jnf_u32_insert(&u, u.n - g * (size_t)f->regular, &sep, 1);
