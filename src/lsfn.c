@@ -24,6 +24,6 @@ int luaopen_sfn_core(lua_State *L) {
   lsfn_open_sigv4(L);
   lsfn_open_httpreq(L);
   lsfn_open_jsonata(L);
-  { void lsfn_open_jsonata_fns(lua_State *L); lsfn_open_jsonata_fns(L); }
+  lsfn_open_jsonata_fns(L);
   return 1;
 }

@@ -53,5 +53,6 @@ void lsfn_open_http(lua_State *L);
 void lsfn_open_sigv4(lua_State *L);
 void lsfn_open_httpreq(lua_State *L);
 void lsfn_open_jsonata(lua_State *L);
+void lsfn_open_jsonata_fns(lua_State *L);
 
 #endif
