@@ -23,8 +23,6 @@
 #define JNCALL_MT "sfn.jsonata_builtin_call"
 #define MAX_ARGS 16
 
-void lsfn_open_jsonata_fns(lua_State *L);
-
 /* What one call allocates, owned by a userdata so a Lua error cannot leak. */
 typedef struct jncall {
   sfn_value *args, *result;
