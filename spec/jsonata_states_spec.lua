@@ -104,6 +104,28 @@ describe("JSONata states", function()
     assert.are.equal('{"who":"T","ex":"run-2"}', r.output)
   end)
 
+  it("aborts running iterations when a Map's ItemSelector fails, then retries and catches from a released state", function()
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","ItemSelector":{"v":"{% $states.context.Map.Item.Value.a.b %}"},
+        "ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}},
+        "Retry":[{"ErrorEquals":["States.ALL"],"MaxAttempts":1,"IntervalSeconds":1}],
+        "Catch":[{"ErrorEquals":["States.ALL"],"Output":"{% $states.errorOutput.Error %}","Next":"After"}],"End":true},
+      "After":{"Type":"Wait","Seconds":10,"End":true}}}]], '[{"a":{"b":1}},{"b":2}]')
+    assert.are.equal("SUCCEEDED", r.status)
+    assert.are.equal('"States.QueryEvaluationError"', r.output)
+    local types = {}
+    for i, e in ipairs(r.history) do types[i] = e.type end
+    local attempt = { "MapStateStarted", "MapIterationStarted", "WaitStateEntered", "EvaluationFailed",
+      "WaitStateAborted", "MapIterationAborted", "MapStateFailed" }
+    local want = { "ExecutionStarted", "MapStateEntered" }
+    for _ = 1, 2 do for _, t in ipairs(attempt) do want[#want + 1] = t end end
+    for _, t in ipairs{ "MapStateExited", "WaitStateEntered", "WaitStateExited", "ExecutionSucceeded" } do
+      want[#want + 1] = t
+    end
+    assert.are.same(want, types)
+    assert.are.equal(11, r.stopDate - r.startDate) -- 1 s backoff, then the 10 s Wait; no iteration outlives its Map
+  end)
+
   it("fails an undefined expression result with States.QueryEvaluationError and EvaluationFailed", function()
     local r = run([[{"QueryLanguage":"JSONata","StartAt":"A","States":{
       "A":{"Type":"Pass","Output":{"result":"{% $doesNotExist %}"},"End":true}}}]])

@@ -298,3 +298,15 @@ describe("machine:run context option", function()
       "bad argument #2 to 'start' (context must be a table or JSON text)")
   end)
 end)
+
+describe("machine:run Map ItemSelector failures", function()
+  it("aborts the iterations still running when a JSONPath ItemSelector fails", function()
+    local r = run({
+      M = { Type = "Map", ItemSelector = { ["v.$"] = "$$.Map.Item.Value.a" },
+        ItemProcessor = { StartAt = "W", States = { W = { Type = "Wait", Seconds = 5, End = true } } }, End = true } },
+      '[{"a":1},{"b":2}]')
+    assert.are.equal("States.Runtime", r.error)
+    assert.are.same({ "ExecutionStarted", "MapStateEntered", "MapStateStarted", "MapIterationStarted",
+      "WaitStateEntered", "WaitStateAborted", "MapIterationAborted", "ExecutionFailed" }, types(r))
+  end)
+end)

@@ -79,6 +79,19 @@ void sfn_exec_start_fanout(sfn_exec *e, frame *f, const sfn_state *s, sfn_value 
   f->phase = PH_CHILDREN;
 }
 
+static void abort_children(sfn_exec *e, frame *f);
+
+/* The Map's own work failed while iterations may be running (its
+ * ItemSelector): abort them and drop the fan-out, before the failure is
+ * raised (so a retry or Catch starts from a released state). */
+void sfn_exec_abort_fanout(sfn_exec *e, frame *f) {
+  if (!f->fan) return;
+  abort_children(e, f);
+  sfn_exec_fan_free(e, f->fan);
+  f->fan = NULL;
+  f->phase = PH_ENTER; /* until raise decides */
+}
+
 /* The input of iteration i: the item, or ItemSelector with $$.Map.Item. */
 static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, size_t i) {
   fanout *fan = f->fan;
@@ -107,7 +120,10 @@ static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, siz
   if (sfn_template_eval(s->item_selector, &e->env, &out, &err) != SFN_OK) out = NULL;
   e->env.context = f->context;
   sfn_decref(ctx);
-  if (!out) sfn_exec_fail_state(e, f, &err);
+  if (!out) {
+    sfn_exec_abort_fanout(e, f);
+    sfn_exec_fail_state(e, f, &err);
+  }
   return out;
 }
 

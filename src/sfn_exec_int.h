@@ -239,6 +239,8 @@ int64_t sfn_exec_max_concurrency(sfn_exec *e, frame *f, const sfn_state *s, sfn_
 void sfn_exec_start_fanout(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *input, sfn_value *items,
                            int64_t max_running);
 void sfn_exec_pump(sfn_exec *e, frame *f);
+/* Abort f's running children and free its fan-out (f's own work failed). */
+void sfn_exec_abort_fanout(sfn_exec *e, frame *f);
 void sfn_exec_child_ended(sfn_exec *e, frame *child, sfn_value *out, sfn_value *error, sfn_value *cause);
 void sfn_exec_retire(sfn_exec *e, frame *c);
 void sfn_exec_reap(sfn_exec *e);

@@ -78,6 +78,7 @@ static void jfail(sfn_exec *e, frame *f, const char *msg, const char *location, 
   if (prev == f->entered_event && s->type != SFN_STATE_WAIT) prev = f->entered_prev;
   f->last_event = sfn_exec_record(e, EV_EVALUATION_FAILED, prev, s, loc, error, cause);
   sfn_decref(loc);
+  sfn_exec_abort_fanout(e, f); /* an ItemSelector failed while iterations run */
   if (s->type == SFN_STATE_MAP || s->type == SFN_STATE_PARALLEL)
     f->last_event = sfn_exec_record(e, s->type == SFN_STATE_MAP ? EV_MAP_FAILED : EV_PARALLEL_FAILED, f->last_event, s,
                                     NULL, NULL, NULL);
