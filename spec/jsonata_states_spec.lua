@@ -156,4 +156,24 @@ describe("JSONata states", function()
     assert.are.equal('{"t":6}', r.output)
     assert.are.equal(5, r.history[#r.history].timestamp - r.history[1].timestamp)
   end)
+  it("gives every Map iteration the same view of a large input (conversions shared between evaluations)", function()
+    -- 20 items: the input is large enough to be converted once and shared by
+    -- every ItemSelector; `[]` (keep the array) must not leak into later ones
+    local items = {}
+    for i = 1, 20 do items[i] = tostring(i) end
+    local input = '{"items":[' .. table.concat(items, ",") .. '],"one":[{"k":1},{"k":2},{"k":3},{"k":4},{"k":5},'
+      .. '{"k":6},{"k":7},{"k":8},{"k":9},{"k":10},{"k":11},{"k":12},{"k":13},{"k":14},{"k":15},{"k":16},{"k":17}]}'
+    local r = run([[{"QueryLanguage":"JSONata","StartAt":"M","States":{
+      "M":{"Type":"Map","Items":"{% $states.input.items %}",
+        "ItemSelector":{"v":"{% $states.context.Map.Item.Value %}","n":"{% $count($states.input.items) %}",
+                        "kept":"{% $states.input.one[k = 1].k[] %}","plain":"{% $states.input.one[k = 1].k %}",
+                        "sum":"{% $sum($states.input.items[$ <= $states.context.Map.Item.Value]) %}"},
+        "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}}]], input)
+    assert.are.equal("SUCCEEDED", r.status, r.cause)
+    local out = sfn.json.decode(r.output)
+    assert.are.equal(20, #out)
+    for i = 1, 20 do
+      assert.are.same({ v = i, n = 20, kept = { 1 }, plain = 1, sum = i * (i + 1) / 2 }, out[i])
+    end
+  end)
 end)

@@ -21,6 +21,7 @@
  * ParallelStateStarted.
  */
 #include "sfn_exec_int.h"
+#include "sfn_jsonata.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -178,6 +179,8 @@ void sfn_exec_frame_free(sfn_exec *e, frame *f) {
 
 static void finish(sfn_exec *e, sfn_exec_status st) {
   e->status = st;
+  sfn_jsonata_cache_free(e->jcache); /* a closed execution evaluates nothing more */
+  e->jcache = NULL;
   e->stop_ms = e->now;
   if (e->root) e->root->phase = PH_DONE;
 }
@@ -1155,6 +1158,7 @@ void sfn_exec_free(sfn_exec *e) {
     sfn_decref(e->ev[i].cause);
   }
   sfn_free(e->ev);
+  sfn_jsonata_cache_free(e->jcache);
   sfn_exec_reap(e);
   sfn_exec_frame_free(e, e->root);
   sfn_exec_reap(e);

@@ -140,6 +140,7 @@ typedef struct task_slot {
 
 struct sfn_exec {
   const sfn_machine *m;
+  struct sfn_jsonata_cache *jcache; /* JSONata conversions of large inputs, while running */
   sfn_exec_status status;
   int record;
   int express;

@@ -105,6 +105,8 @@ static sfn_value *jeval(sfn_exec *e, frame *f, const sfn_jtemplate *t, sfn_value
   env.random = jrandom;
   env.random_ud = e;
   env.now_ms = e->now;
+  if (!e->jcache && e->status == SFN_EXEC_RUNNING) e->jcache = sfn_jsonata_cache_new(); /* NULL: no sharing */
+  env.cache = e->jcache;
   e->env.vars = f->vars;
   *failed = 0;
   if (sfn_jtemplate_eval(t, &env, &out, &loc, &err) == SFN_OK) return out;

@@ -442,7 +442,16 @@ static jv *eval_path(jctx *c, const jnode *n, jv *input, jframe *env) {
       jv_push(&c->A, s, res);
       res = s;
     }
-    if (IS_ARR(res)) res->flags |= JF_KEEP;
+    if (IS_ARR(res)) {
+      if (res->flags & JF_SHARED) { /* a cached input array: mark a copy, not it */
+        jv *cp = jv_arr(&c->A, res->u.a.n);
+        memcpy(cp->u.a.it, res->u.a.it, res->u.a.n * sizeof(jv *));
+        cp->u.a.n = res->u.a.n;
+        cp->flags = (uint8_t)(res->flags & ~JF_SHARED);
+        res = cp;
+      }
+      res->flags |= JF_KEEP;
+    }
   }
   if (n->has_group) res = eval_group(c, n->gpairs, n->ngpairs, n->group_pos, is_tuple ? tuples : res, env);
   return res;
@@ -783,6 +792,10 @@ int sfn_jsonata_eval(const sfn_jsonata *e, sfn_jsonata_env *env, sfn_value **out
   c->A.err = &local;
   c->A.limit = MEMORY_LIMIT;
   c->env = env;
+  if (env && env->cache) {
+    jcache_begin(env->cache);
+    c->A.shared = env->cache;
+  }
   if (!env) {
     c->local_env.rng_state = 0x9E3779B97F4A7C15ull;
     c->env = &c->local_env;

@@ -44,7 +44,23 @@ typedef struct sfn_jsonata_env {
   uint64_t max_steps;
   /* (Also: max_depth is capped at 3000 whatever is asked, and the memory of
    * one evaluation at 768 MB: exceeding that is error "U1003".) */
+  /* Optional: conversions of large input values shared by evaluations (see
+   * sfn_jsonata_cache_new).  NULL converts the input for each evaluation. */
+  struct sfn_jsonata_cache *cache;
 } sfn_jsonata_env;
+
+/*
+ * A cache of the evaluator's own form of large JSON containers (16 or more
+ * items or members), keyed by the sfn_value's identity: sfn_values are
+ * immutable once shared, so an input seen again (a Map state's input in
+ * every iteration's ItemSelector, say) is converted once instead of once per
+ * evaluation.  The cache holds a reference on each value it converted; it
+ * empties itself before an evaluation once it holds 64 values or 64 MB.
+ * One cache must not be used by two evaluations at the same time.
+ */
+typedef struct sfn_jsonata_cache sfn_jsonata_cache;
+sfn_jsonata_cache *sfn_jsonata_cache_new(void); /* NULL on OOM */
+void sfn_jsonata_cache_free(sfn_jsonata_cache *c);
 
 /* Compile src (len bytes, not NUL-terminated necessarily).  NULL with err on
  * failure: err->code is JSONata's error code ("S0201", "S0202", ...) and

@@ -37,6 +37,10 @@ typedef struct jarena {
   size_t total, limit; /* bytes allocated; limit 0 = none */
   jmp_buf *jb;         /* where errors unwind to */
   sfn_error *err;
+  /* Conversions shared across evaluations (sfn_jsonata_env.cache), or NULL;
+   * mark_shared: containers built here carry JF_SHARED (never mutate them). */
+  struct sfn_jsonata_cache *shared;
+  int mark_shared;
 } jarena;
 
 void *ja_alloc(jarena *A, size_t n);
@@ -64,7 +68,7 @@ enum { JV_NULL, JV_BOOL, JV_NUM, JV_STR, JV_ARR, JV_OBJ, JV_FN, JV_RE };
 /* Array flags: a sequence (a result of navigation, unwrapped when it has one
  * item), keep a singleton as array, the wrapper around an array input, a
  * tuple stream, an array built by an array constructor. */
-enum { JF_SEQ = 1, JF_KEEP = 2, JF_OUTER = 4, JF_TUPLE = 8, JF_CONS = 16 };
+enum { JF_SEQ = 1, JF_KEEP = 2, JF_OUTER = 4, JF_TUPLE = 8, JF_CONS = 16, JF_SHARED = 32 };
 
 typedef struct jv jv;
 typedef struct jfn jfn;
@@ -128,6 +132,12 @@ jv *jv_from_sfn(jarena *A, const sfn_value *v, int depth, int copy);
 /* Throws (through A) on OOM or a value nested deeper than JV_MAX_NEST. */
 sfn_value *jv_to_sfn(jarena *A, const jv *v);
 #define JV_MAX_NEST 1000
+
+/* The shared conversion of a large container v (sfn_jsonata_cache.c):
+ * converted once per cache, reused by later evaluations. */
+jv *jcache_get(jarena *A, const sfn_value *v, int depth);
+/* Before an evaluation: drop everything when the cache is over its budget. */
+void jcache_begin(struct sfn_jsonata_cache *c);
 /* Deep equality (JSONata's =). */
 int jv_equal(jarena *A, const jv *a, const jv *b, int depth);
 /* Effective boolean value; -1 for undefined. */

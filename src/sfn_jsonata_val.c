@@ -258,6 +258,12 @@ jv *jv_from_sfn(jarena *A, const sfn_value *v, int depth, int copy) {
   jv *r;
   if (!v) return NULL;
   if (depth > JV_MAX_NEST) too_deep(A);
+  if (A->shared && !copy &&
+      ((sfn_type_of(v) == SFN_ARRAY && sfn_array_len(v) >= 16) ||
+       (sfn_type_of(v) == SFN_OBJECT && sfn_object_len(v) >= 16))) {
+    r = jcache_get(A, v, depth);
+    if (r) return r;
+  }
   switch (sfn_type_of(v)) {
   case SFN_NULL: return JNULL;
   case SFN_BOOL: return JBOOL(v->u.b);
@@ -269,6 +275,7 @@ jv *jv_from_sfn(jarena *A, const sfn_value *v, int depth, int copy) {
     r = jv_arr(A, sfn_array_len(v));
     for (i = 0; i < sfn_array_len(v); i++) r->u.a.it[i] = jv_from_sfn(A, sfn_array_at(v, i), depth + 1, copy);
     r->u.a.n = sfn_array_len(v);
+    if (A->mark_shared) r->flags |= JF_SHARED;
     return r;
   case SFN_OBJECT:
     r = jv_obj(A, sfn_object_len(v));
