@@ -21,6 +21,7 @@
 --
 -- `--check-sfn-run W FILE` instead checks that FILE (what `bin/sfn run` printed
 -- for workload W) is a SUCCEEDED run with W's result; exit 0 when it is.
+-- Workload d is sfn's own (bench/d-jsonata-map-10k.json, JSONata), not a peer one.
 -- The ids: a.run, a.run_only, a.history, b.run, b.run_json, b.run_only,
 -- b.history, c.*, compile.a.  Exit status 1 when a workload fails.
 --
@@ -104,6 +105,7 @@ end
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local function read_file(name)
   local path = here .. "/peers/" .. name
+  if name:sub(1, 2) == "d-" then path = here .. "/" .. name end -- sfn's own workload, not a peer one
   local f = assert(io.open(path, "rb"))
   local text = f:read("*a")
   f:close()
@@ -198,6 +200,24 @@ local workloads = {
     check = items_check(10000, "b"),
     payload_limit = false,   -- ~900 KB of output: over AWS's 256 KiB
     json_variant = true,     -- also time b.run_json
+  },
+  -- d: sfn's own workload (bench/d-jsonata-map-10k.json): a JSONata inline
+  -- Map over 10,000 items, ItemSelector and Output expressions per item, an
+  -- Assign and aggregates (aws-local-stepfunctions 3.0.0 cannot run it:
+  -- it rejects JSONata Items)
+  d = {
+    file = "d-jsonata-map-10k.json",
+    input = function()
+      local items = {}
+      for i = 0, 9999 do items[i + 1] = { id = i, name = "item-" .. i, qty = i % 7, price = 2.5 } end
+      return { items = items }
+    end,
+    check = function(o)
+      check(type(o) == "table" and type(o.out) == "table" and #o.out == 10000 and o.count == 10000
+        and o.sum == 74985 and o.out[10000].label == "ITEM-9999" and o.out[10000].total == 7.5,
+        "d: out[10000] = {label=ITEM-9999, total=7.5}, sum=74985, count=10000")
+    end,
+    payload_limit = false,
   },
   c = {
     file = "c-choice-loop-10k.json",
@@ -441,7 +461,7 @@ if once then run_once_mode(once) end
 -- compile first, on a fresh heap: the workloads' history runs leave a large
 -- heap behind that makes later allocations (and so compile) noisier
 if not only or only.compile then bench_compile() end
-for _, key in ipairs({ "a", "b", "c" }) do
+for _, key in ipairs({ "a", "b", "c", "d" }) do
   if not only or only[key] then bench_workload(key) end
 end
 

@@ -175,9 +175,10 @@ local titles = {
   a = "a: 1000 Pass chain",
   b = "b: inline Map, 10,000 items",
   c = "c: Choice loop, 20,001 transitions",
+  d = "d: JSONata Map, 10,000 items (sfn only)",
 }
 local peer_version, peer_node
-for _, w in ipairs({ "a", "b", "c" }) do
+for _, w in ipairs({ "a", "b", "c", "d" }) do
   local ms, version, node, lo = peer_inproc(w)
   peer_ms[w] = ms
   peer_min[w] = lo
