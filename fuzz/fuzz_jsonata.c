@@ -22,7 +22,8 @@ static const char INPUT[] =
     "\"arr\":[1,2,2,\"q\",[3,[4]],{\"k\":1},null],\"o\":{\"k\":[1,{\"m\":\"v\"}],\"p\":true},"
     "\"Account\":{\"Order\":[{\"Product\":[{\"Name\":\"Hat\",\"Price\":34.45,\"Quantity\":2},"
     "{\"Name\":\"Bag\",\"Price\":21.5,\"Quantity\":1}]},{\"Product\":[{\"Name\":\"Hat\",\"Price\":34.45,"
-    "\"Quantity\":3}]}]},\"big\":9223372036854775807}";
+    "\"Quantity\":3}]}]},\"big\":9223372036854775807,"
+    "\"many\":[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,{\"k\":[16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32]}]}";
 static const char BINDINGS[] = "{\"x\":[1,2,3],\"states\":{\"input\":{\"v\":\"w\"},\"context\":{\"Execution\":{}}}}";
 
 static sfn_value *bindings;
@@ -32,13 +33,14 @@ static sfn_value *lookup(void *ud, const char *name, size_t len) {
   return sfn_object_get(bindings, name, len);
 }
 
-static void run(const uint8_t *data, size_t size, sfn_value *input) {
+/* One evaluation: the result as JSON text, or "!<code>" for an error, or
+ * "" for undefined (owned; NULL on OOM). */
+static char *eval_once(const sfn_jsonata *e, sfn_value *input, sfn_jsonata_cache *cache) {
   sfn_error err = {{0}, NULL, 0, 0};
   sfn_jsonata_env env;
   sfn_value *out = NULL;
-  sfn_jsonata *e = sfn_jsonata_compile((const char *)data, size, &err);
-  sfn_error_clear(&err);
-  if (!e) return;
+  char *text = NULL;
+  int rc;
   memset(&env, 0, sizeof env);
   env.input = input;
   env.lookup = lookup;
@@ -46,12 +48,46 @@ static void run(const uint8_t *data, size_t size, sfn_value *input) {
   env.now_ms = 1700000000000;
   env.max_depth = 200;
   env.max_steps = 200000;
-  if (sfn_jsonata_eval(e, &env, &out, &err) == SFN_OK) {
-    char *text = sfn_json_encode(out, NULL, &err);
-    sfn_free(text);
+  env.cache = cache;
+  rc = sfn_jsonata_eval(e, &env, &out, &err);
+  if (rc == SFN_OK) {
+    text = sfn_json_encode(out, NULL, NULL);
     sfn_decref(out);
+  } else if (rc == SFN_NOTFOUND) {
+    text = sfn_strndup("", 0);
+  } else {
+    text = sfn_malloc(strlen(err.code) + 2);
+    if (text) {
+      text[0] = '!';
+      memcpy(text + 1, err.code, strlen(err.code) + 1);
+    }
   }
   sfn_error_clear(&err);
+  return text;
+}
+
+/* Compile and evaluate three times: with a shared-conversion cache (which
+ * converts the large input), with it again (which reuses that conversion),
+ * and without one.  Without allocation failures the three must agree: a
+ * cached conversion that an evaluation changed would show here. */
+static void run(const uint8_t *data, size_t size, sfn_value *input) {
+  sfn_error err = {{0}, NULL, 0, 0};
+  sfn_jsonata_cache *cache;
+  char *r[3];
+  int i;
+  sfn_jsonata *e = sfn_jsonata_compile((const char *)data, size, &err);
+  sfn_error_clear(&err);
+  if (!e) return;
+  cache = sfn_jsonata_cache_new();
+  r[0] = eval_once(e, input, cache);
+  r[1] = eval_once(e, input, cache);
+  r[2] = eval_once(e, input, NULL);
+  if (fail_at == 0 && cache && r[0] && r[1] && r[2] &&
+      (strcmp(r[0], r[1]) != 0 || strcmp(r[0], r[2]) != 0) &&
+      strcmp(r[2], "!U1002") != 0 && strcmp(r[2], "!U1001") != 0)
+    abort(); /* the cache changed a result */
+  for (i = 0; i < 3; i++) sfn_free(r[i]);
+  sfn_jsonata_cache_free(cache);
   sfn_jsonata_free(e);
 }
 
