@@ -92,16 +92,12 @@ void sfn_exec_abort_fanout(sfn_exec *e, frame *f) {
   f->phase = PH_ENTER; /* until raise decides */
 }
 
-/* The input of iteration i: the item, or ItemSelector with $$.Map.Item. */
-static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, size_t i) {
-  fanout *fan = f->fan;
-  sfn_value *item = sfn_array_at(fan->items, i), *ctx = NULL, *map = NULL, *it = NULL, *out = NULL;
-  sfn_error err = {{0}, NULL, 0, 0};
-  if (s->jsonata) return s->j_item_selector ? sfn_exec_jsonata_item(e, f, i) : sfn_incref(item);
-  if (!s->item_selector) return sfn_incref(item);
-  ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
-  map = sfn_object_new(1);
-  it = sfn_object_new(2);
+/* The context object of iteration i: the state's, plus Map.Item {Index,
+ * Value}.  A new reference; NULL (e->oom set) on OOM. */
+sfn_value *sfn_exec_item_context(sfn_exec *e, frame *f, size_t i) {
+  sfn_value *item = sfn_array_at(f->fan->items, i);
+  sfn_value *ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
+  sfn_value *map = sfn_object_new(1), *it = sfn_object_new(2);
   if (!ctx || !map || !it || sfn_object_sets(it, "Index", sfn_int((int64_t)i)) != SFN_OK ||
       sfn_object_sets(it, "Value", sfn_incref(item)) != SFN_OK) {
     sfn_decref(ctx);
@@ -115,6 +111,17 @@ static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, siz
     e->oom = 1;
     return NULL;
   }
+  return ctx;
+}
+
+/* The input of iteration i: the item, or ItemSelector with $$.Map.Item. */
+static sfn_value *iteration_input(sfn_exec *e, frame *f, const sfn_state *s, size_t i) {
+  fanout *fan = f->fan;
+  sfn_value *item = sfn_array_at(fan->items, i), *ctx, *out = NULL;
+  sfn_error err = {{0}, NULL, 0, 0};
+  if (s->jsonata) return s->j_item_selector ? sfn_exec_jsonata_item(e, f, i) : sfn_incref(item);
+  if (!s->item_selector) return sfn_incref(item);
+  if (!(ctx = sfn_exec_item_context(e, f, i))) return NULL;
   e->env.input = fan->input;
   e->env.context = ctx;
   if (sfn_template_eval(s->item_selector, &e->env, &out, &err) != SFN_OK) out = NULL;

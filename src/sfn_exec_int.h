@@ -219,6 +219,8 @@ void sfn_exec_jsonata_wake(sfn_exec *e, frame *f);
 /* A JSONata state's Catch c caught error/cause (borrowed). */
 void sfn_exec_jsonata_catch(sfn_exec *e, frame *f, const sfn_catcher *c, sfn_value *error, sfn_value *cause);
 /* The input of Map iteration i of a JSONata Map (ItemSelector), or NULL after failing. */
+/* The context object of Map iteration i ($$.Map.Item added); NULL on OOM. */
+sfn_value *sfn_exec_item_context(sfn_exec *e, frame *f, size_t i);
 sfn_value *sfn_exec_jsonata_item(sfn_exec *e, frame *f, size_t i);
 /* Point the evaluation environment at frame f (its context object and variables). */
 void sfn_exec_use_frame(sfn_exec *e, frame *f);

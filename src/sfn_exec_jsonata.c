@@ -374,24 +374,9 @@ void sfn_exec_jsonata_catch(sfn_exec *e, frame *f, const sfn_catcher *c, sfn_val
 sfn_value *sfn_exec_jsonata_item(sfn_exec *e, frame *f, size_t i) {
   const sfn_state *s = &f->m->states[f->state];
   fanout *fan = f->fan;
-  sfn_value *item = sfn_array_at(fan->items, i), *ctx, *map, *it, *states, *out;
+  sfn_value *ctx, *states, *out;
   int failed = 0;
-  ctx = f->context ? sfn_value_copy(f->context, 1) : sfn_object_new(1);
-  map = sfn_object_new(1);
-  it = sfn_object_new(2);
-  if (!ctx || !map || !it || sfn_object_sets(it, "Index", sfn_int((int64_t)i)) != SFN_OK ||
-      sfn_object_sets(it, "Value", sfn_incref(item)) != SFN_OK) {
-    sfn_decref(ctx);
-    sfn_decref(map);
-    sfn_decref(it);
-    e->oom = 1;
-    return NULL;
-  }
-  if (sfn_object_sets(map, "Item", it) != SFN_OK || sfn_object_sets(ctx, "Map", map) != SFN_OK) {
-    sfn_decref(ctx);
-    e->oom = 1;
-    return NULL;
-  }
+  if (!(ctx = sfn_exec_item_context(e, f, i))) return NULL;
   states = states_of(e, f, fan->input, NULL, NULL, ctx);
   sfn_decref(ctx);
   if (!states) return NULL;
