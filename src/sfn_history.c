@@ -10,24 +10,23 @@
 
 #include "sfn_json.h"
 
-static int set_json(sfn_value *o, const char *key, const sfn_value *v) {
+/* o[key] = v as JSON text (key klen bytes). */
+static int set_json_n(sfn_value *o, const char *key, size_t klen, const sfn_value *v) {
   size_t len;
   char *txt = sfn_json_encode(v, &len, NULL);
   sfn_value *s;
   if (!txt) return SFN_ERR;
   s = sfn_string(txt, len);
   sfn_free(txt);
-  return sfn_object_sets(o, key, s);
+  return sfn_object_set(o, key, klen, s);
+}
+
+static int set_json(sfn_value *o, const char *key, const sfn_value *v) {
+  return set_json_n(o, key, strlen(key), v);
 }
 
 static int set_json_key(sfn_value *o, const sfn_value *key, const sfn_value *v) {
-  size_t len;
-  char *txt = sfn_json_encode(v, &len, NULL);
-  sfn_value *s;
-  if (!txt) return SFN_ERR;
-  s = sfn_string(txt, len);
-  sfn_free(txt);
-  return sfn_object_set(o, sfn_str(key), sfn_strlen(key), s);
+  return set_json_n(o, sfn_str(key), sfn_strlen(key), v);
 }
 
 /* The execution's input is shown as the caller wrote it (AWS echoes the
