@@ -219,6 +219,14 @@ void sfn_exec_jsonata_wake(sfn_exec *e, frame *f);
 /* A JSONata state's Catch c caught error/cause (borrowed). */
 void sfn_exec_jsonata_catch(sfn_exec *e, frame *f, const sfn_catcher *c, sfn_value *error, sfn_value *cause);
 /* The input of Map iteration i of a JSONata Map (ItemSelector), or NULL after failing. */
+/* sfn_exec_fields.c: what a state works out before it runs. */
+sfn_value *sfn_exec_time_string(int64_t ms); /* ISO 8601 text of epoch ms (sfn_exec.c) */
+sfn_value *sfn_exec_build_context(sfn_exec *e, frame *f);
+sfn_value *sfn_exec_dyn_string(sfn_exec *e, frame *f, const sfn_dyn_string *d, const char *fieldname,
+                                int *failed);
+int64_t sfn_exec_wait_until(sfn_exec *e, frame *f, const sfn_state *s, sfn_value *eff);
+int64_t sfn_exec_task_seconds(sfn_exec *e, frame *f, int64_t lit, const sfn_path *p, sfn_value *eff,
+                              const char *fieldname);
 /* The context object of Map iteration i ($$.Map.Item added); NULL on OOM. */
 sfn_value *sfn_exec_item_context(sfn_exec *e, frame *f, size_t i);
 sfn_value *sfn_exec_jsonata_item(sfn_exec *e, frame *f, size_t i);
