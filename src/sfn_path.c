@@ -655,15 +655,17 @@ fail_e:
   return SFN_ERR;
 }
 
-static int parse_and(cparser *cp, fexpr **out) {
+/* left (op right)*: a left-associative chain of the two-character operator
+ * `c c` (&& or ||) over operands parsed by sub. */
+static int parse_chain(cparser *cp, fexpr **out, char c, int kind, int (*sub)(cparser *, fexpr **)) {
   fexpr *left = NULL;
-  if (parse_primary(cp, &left) != SFN_OK) return SFN_ERR;
+  if (sub(cp, &left) != SFN_OK) return SFN_ERR;
   for (;;) {
     fexpr *right = NULL, *e;
     skip_ws(cp);
-    if (!(cur(cp) == '&' && peek(cp, 1) == '&')) break;
+    if (!(cur(cp) == c && peek(cp, 1) == c)) break;
     cp->pos += 2;
-    if (parse_primary(cp, &right) != SFN_OK || !(e = fexpr_new(cp, FX_AND))) {
+    if (sub(cp, &right) != SFN_OK || !(e = fexpr_new(cp, kind))) {
       fexpr_free(left);
       fexpr_free(right);
       return SFN_ERR;
@@ -676,26 +678,9 @@ static int parse_and(cparser *cp, fexpr **out) {
   return SFN_OK;
 }
 
-static int parse_or(cparser *cp, fexpr **out) {
-  fexpr *left = NULL;
-  if (parse_and(cp, &left) != SFN_OK) return SFN_ERR;
-  for (;;) {
-    fexpr *right = NULL, *e;
-    skip_ws(cp);
-    if (!(cur(cp) == '|' && peek(cp, 1) == '|')) break;
-    cp->pos += 2;
-    if (parse_and(cp, &right) != SFN_OK || !(e = fexpr_new(cp, FX_OR))) {
-      fexpr_free(left);
-      fexpr_free(right);
-      return SFN_ERR;
-    }
-    e->a = left;
-    e->b = right;
-    left = e;
-  }
-  *out = left;
-  return SFN_OK;
-}
+static int parse_and(cparser *cp, fexpr **out) { return parse_chain(cp, out, '&', FX_AND, parse_primary); }
+
+static int parse_or(cparser *cp, fexpr **out) { return parse_chain(cp, out, '|', FX_OR, parse_and); }
 
 static int parse_filter(cparser *cp, fexpr **out) {
   int rc;
